@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tkcore_main.c - the core of the Kernel Telemetry Kit.
+ *
+ * tkcore owns the sysfs class "qeexo" (/sys/class/qeexo) and two devices in
+ * it from load to unload:
+ *
+ *   telemetry/  enable, log_interval, ring_size, snapshot, features
+ *   profiler/   empty until krp and kmp add their files
+ *
+ * enable and log_interval are also reachable at /sys/kernel/telemetry/ (the
+ * paths of the original telemetry module).  The snapshot ring behind
+ * /proc/telemetry lives in snapshot.c.
+ *
+ * Feature modules register a struct tk_feature (see <tkcore/tkcore.h>).  A
+ * feature's attribute groups go under /sys/class/qeexo/<device>/; a device
+ * other than the two above is created by its first feature and removed with
+ * its last.  Everything about registration is serialised by tk_lock, which
+ * the sampler also holds while it calls the features' snapshot hooks, so a
+ * feature that has returned from tk_unregister_feature() is never called
+ * again.
+ *
+ * Lifetimes: a feature module uses tkcore's exported symbols, so the module
+ * loader keeps tkcore loaded for as long as any feature module is loaded;
+ * module_exit() of tkcore therefore never sees a registered feature.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/device.h>
+#include <linux/kobject.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <tkcore/compat.h>
+#include <tkcore/version.h>
+#include "tkcore_internal.h"
+
+/* Serialises registration, the qeexo devices and the snapshot hooks. */
+DEFINE_MUTEX(tk_lock);
+LIST_HEAD(tk_features);
+
+bool tk_enabled = true;
+unsigned int tk_log_interval = 5;
+unsigned int tk_ring_size = 10;
+
+/* ---- module parameters: checked by the same strict parser as sysfs ---- */
+
+static int tk_param_set_uint(const char *val, const struct kernel_param *kp,
+			     u32 min, u32 max)
+{
+	u32 v;
+	int ret;
+
+	ret = tk_parse_u32_range(val, strlen(val), min, max, &v);
+	if (ret)
+		return ret;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static int tk_param_set_ring(const char *val, const struct kernel_param *kp)
+{
+	return tk_param_set_uint(val, kp, TK_RING_MIN, TK_RING_MAX);
+}
+
+static int tk_param_set_interval(const char *val,
+				 const struct kernel_param *kp)
+{
+	return tk_param_set_uint(val, kp, TK_INTERVAL_MIN, TK_INTERVAL_MAX);
+}
+
+static int tk_param_set_enable(const char *val, const struct kernel_param *kp)
+{
+	u32 v;
+	int ret;
+
+	ret = tk_parse_u32_range(val, strlen(val), 0, 1, &v);
+	if (ret)
+		return ret;
+	*(bool *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops tk_ring_ops = {
+	.set = tk_param_set_ring,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops tk_interval_ops = {
+	.set = tk_param_set_interval,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops tk_enable_ops = {
+	.set = tk_param_set_enable,
+	.get = param_get_bool,
+};
+
+module_param_cb(ring_size, &tk_ring_ops, &tk_ring_size, 0444);
+MODULE_PARM_DESC(ring_size, "snapshots kept in /proc/telemetry (1..16384, default 10)");
+module_param_cb(log_interval, &tk_interval_ops, &tk_log_interval, 0444);
+MODULE_PARM_DESC(log_interval, "seconds between snapshots (1..3600, default 5)");
+module_param_cb(enable, &tk_enable_ops, &tk_enabled, 0444);
+MODULE_PARM_DESC(enable, "take snapshots from load on (0 or 1, default 1)");
+
+/* ---- the control values, shared by both sysfs homes ---- */
+
+static ssize_t tk_enable_store(const char *buf, size_t count)
+{
+	u32 v;
+	int ret;
+
+	ret = tk_parse_u32_range(buf, count, 0, 1, &v);
+	if (!ret)
+		ret = tk_set_enable(v);
+	return ret ? ret : count;
+}
+
+static ssize_t tk_interval_store(const char *buf, size_t count)
+{
+	u32 v;
+	int ret;
+
+	ret = tk_parse_u32_range(buf, count, TK_INTERVAL_MIN, TK_INTERVAL_MAX,
+				 &v);
+	if (!ret)
+		ret = tk_set_log_interval(v);
+	return ret ? ret : count;
+}
+
+/* /sys/class/qeexo/telemetry/... */
+
+static ssize_t enable_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(tk_enabled));
+}
+
+static ssize_t enable_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	return tk_enable_store(buf, count);
+}
+static DEVICE_ATTR_RW(enable);
+
+static ssize_t log_interval_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(tk_log_interval));
+}
+
+static ssize_t log_interval_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	return tk_interval_store(buf, count);
+}
+static DEVICE_ATTR_RW(log_interval);
+
+static ssize_t ring_size_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", tk_ring_size);
+}
+static DEVICE_ATTR_RO(ring_size);
+
+/* Write-only: writing 1 takes one snapshot now. */
+static ssize_t snapshot_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t count)
+{
+	u32 v;
+	int ret;
+
+	ret = tk_parse_u32_range(buf, count, 1, 1, &v);
+	if (ret)
+		return ret;
+	tk_take_snapshot();
+	return count;
+}
+static DEVICE_ATTR_WO(snapshot);
+
+/*
+ * One line per registered feature: "<name> <module> <device>".  At most
+ * TK_SNAP_MAX_EXTRA features can hold keys and each line is under 100
+ * bytes, but the loop still stops cleanly at the end of the page.
+ */
+static ssize_t features_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	struct tk_feature *feat;
+	int len = 0;
+
+	mutex_lock(&tk_lock);
+	list_for_each_entry(feat, &tk_features, node) {
+		if (len >= PAGE_SIZE - 3 * (TK_NAME_MAX + 1) - 2)
+			break;
+		len += sysfs_emit_at(buf, len, "%s %s %s\n", feat->name,
+				     feat->owner ? module_name(feat->owner) :
+				     "builtin",
+				     feat->device ? feat->device : feat->name);
+	}
+	mutex_unlock(&tk_lock);
+	return len;
+}
+static DEVICE_ATTR_RO(features);
+
+static struct attribute *tk_telemetry_attrs[] = {
+	&dev_attr_enable.attr,
+	&dev_attr_log_interval.attr,
+	&dev_attr_ring_size.attr,
+	&dev_attr_snapshot.attr,
+	&dev_attr_features.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(tk_telemetry);
+
+/* /sys/kernel/telemetry/... */
+
+static ssize_t kenable_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(tk_enabled));
+}
+
+static ssize_t kenable_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	return tk_enable_store(buf, count);
+}
+
+static ssize_t kinterval_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(tk_log_interval));
+}
+
+static ssize_t kinterval_store(struct kobject *kobj,
+			       struct kobj_attribute *attr,
+			       const char *buf, size_t count)
+{
+	return tk_interval_store(buf, count);
+}
+
+static struct kobj_attribute tk_kenable_attr =
+	__ATTR(enable, 0644, kenable_show, kenable_store);
+static struct kobj_attribute tk_kinterval_attr =
+	__ATTR(log_interval, 0644, kinterval_show, kinterval_store);
+
+static struct attribute *tk_kernel_attrs[] = {
+	&tk_kenable_attr.attr,
+	&tk_kinterval_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group tk_kernel_group = {
+	.attrs = tk_kernel_attrs,
+};
+
+/* ---- qeexo devices ---- */
+
+/**
+ * struct tk_qdev - a device of the qeexo class
+ * @node: entry in tk_qdevs
+ * @dev: the device
+ * @users: registered features with groups on it, plus one if @builtin
+ * @builtin: created by tkcore itself and kept until unload
+ */
+struct tk_qdev {
+	struct list_head node;
+	struct device *dev;
+	unsigned int users;
+	bool builtin;
+};
+
+static struct class *tk_class;
+static LIST_HEAD(tk_qdevs);
+static struct kobject *tk_kernel_kobj;
+
+static struct tk_qdev *tk_qdev_find(const char *name)
+{
+	struct tk_qdev *q;
+
+	list_for_each_entry(q, &tk_qdevs, node)
+		if (!strcmp(dev_name(q->dev), name))
+			return q;
+	return NULL;
+}
+
+/* Caller holds tk_lock (or is module init). */
+static struct tk_qdev *tk_qdev_get(const char *name,
+				   const struct attribute_group **groups)
+{
+	struct tk_qdev *q = tk_qdev_find(name);
+
+	if (q) {
+		q->users++;
+		return q;
+	}
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q)
+		return ERR_PTR(-ENOMEM);
+	q->dev = device_create_with_groups(tk_class, NULL, MKDEV(0, 0), NULL,
+					   groups, "%s", name);
+	if (IS_ERR(q->dev)) {
+		struct device *err = q->dev;
+
+		kfree(q);
+		return ERR_CAST(err);
+	}
+	q->users = 1;
+	list_add_tail(&q->node, &tk_qdevs);
+	return q;
+}
+
+/* Caller holds tk_lock (or is module init/exit). */
+static void tk_qdev_put(struct tk_qdev *q)
+{
+	if (--q->users)
+		return;
+	list_del(&q->node);
+	device_unregister(q->dev);
+	kfree(q);
+}
+
+/* ---- snapshot key names ---- */
+
+#define TK_KEYS_MAX	256
+
+/*
+ * Interned key names.  Append-only: a name stays until tkcore unloads, so a
+ * snapshot taken while a feature was loaded can still be printed after it
+ * has gone.  Writers hold tk_lock; readers load tk_nr_keys with acquire.
+ */
+static char tk_keys[TK_KEYS_MAX][TK_NAME_MAX + 1];
+static unsigned int tk_nr_keys;
+
+const char *tk_key_name(u16 id)
+{
+	/* Pairs with the release in tk_key_intern(): the name is complete. */
+	return id < smp_load_acquire(&tk_nr_keys) ? tk_keys[id] : "unknown";
+}
+
+static int tk_key_intern(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < tk_nr_keys; i++)
+		if (!strcmp(tk_keys[i], name))
+			return i;
+	if (tk_nr_keys == TK_KEYS_MAX)
+		return -ENOSPC;
+	strscpy(tk_keys[i], name, sizeof(tk_keys[i]));
+	/* Publish the name only once it is written; see tk_key_name(). */
+	smp_store_release(&tk_nr_keys, i + 1);
+	return i;
+}
+
+/* ---- registration ---- */
+
+static bool tk_name_valid(const char *s)
+{
+	size_t n;
+
+	if (!s)
+		return false;
+	n = strnlen(s, TK_NAME_MAX + 1);
+	if (!n || n > TK_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_'))
+			return false;
+	return true;
+}
+
+static const char *tk_feature_devname(const struct tk_feature *feat)
+{
+	return feat->device ? feat->device : feat->name;
+}
+
+/* Is key @id in use by a registered feature?  Caller holds tk_lock. */
+static bool tk_key_taken(u16 id)
+{
+	struct tk_feature *f;
+	unsigned int i;
+
+	list_for_each_entry(f, &tk_features, node)
+		for (i = 0; i < f->nr_snap_keys; i++)
+			if (f->key_ids[i] == id)
+				return true;
+	return false;
+}
+
+static unsigned int tk_keys_in_use(void)
+{
+	struct tk_feature *f;
+	unsigned int n = 0;
+
+	list_for_each_entry(f, &tk_features, node)
+		n += f->nr_snap_keys;
+	return n;
+}
+
+static int tk_feature_check(const struct tk_feature *feat)
+{
+	unsigned int i, j;
+
+	if (!tk_name_valid(feat->name) ||
+	    !tk_name_valid(tk_feature_devname(feat)))
+		return -EINVAL;
+	if (feat->nr_snap_keys > TK_FEATURE_MAX_KEYS)
+		return -E2BIG;
+	if (feat->nr_snap_keys && (!feat->snap_keys || !feat->snapshot))
+		return -EINVAL;
+	for (i = 0; i < feat->nr_snap_keys; i++) {
+		if (!tk_name_valid(feat->snap_keys[i]))
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (!strcmp(feat->snap_keys[i], feat->snap_keys[j]))
+				return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * tk_register_feature() - plug a feature module into tkcore
+ * @feat: the feature's description; see struct tk_feature
+ *
+ * Creates /sys/class/qeexo/<device>/ if needed, adds @feat->groups there and
+ * starts adding @feat's keys to every new snapshot.  On failure nothing of
+ * it is left behind.
+ *
+ * Context: process context; takes tk_lock and may sleep.
+ * Return: 0 on success; -EINVAL for a malformed @feat, -E2BIG for too many
+ * keys, -EEXIST if the name, a key or an attribute is already taken,
+ * -ENOSPC when the snapshot has no room for more keys, -ENOMEM.
+ */
+int tk_register_feature(struct tk_feature *feat)
+{
+	struct tk_feature *f;
+	struct tk_qdev *q;
+	unsigned int i;
+	int ret;
+
+	ret = tk_feature_check(feat);
+	if (ret)
+		return ret;
+
+	mutex_lock(&tk_lock);
+	list_for_each_entry(f, &tk_features, node) {
+		if (f == feat || !strcmp(f->name, feat->name)) {
+			ret = -EEXIST;
+			goto unlock;
+		}
+	}
+	if (tk_keys_in_use() + feat->nr_snap_keys > TK_SNAP_MAX_EXTRA) {
+		ret = -ENOSPC;
+		goto unlock;
+	}
+	for (i = 0; i < feat->nr_snap_keys; i++) {
+		ret = tk_key_intern(feat->snap_keys[i]);
+		if (ret < 0)
+			goto unlock;
+		if (tk_key_taken(ret)) {
+			ret = -EEXIST;
+			goto unlock;
+		}
+		feat->key_ids[i] = ret;
+	}
+
+	q = tk_qdev_get(tk_feature_devname(feat), NULL);
+	if (IS_ERR(q)) {
+		ret = PTR_ERR(q);
+		goto unlock;
+	}
+	if (feat->groups) {
+		ret = sysfs_create_groups(&q->dev->kobj, feat->groups);
+		if (ret) {
+			tk_qdev_put(q);
+			goto unlock;
+		}
+	}
+	feat->qdev = q;
+	list_add_tail(&feat->node, &tk_features);
+	ret = 0;
+	pr_info("feature %s registered under %s\n", feat->name,
+		dev_name(q->dev));
+unlock:
+	mutex_unlock(&tk_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tk_register_feature);
+
+/**
+ * tk_unregister_feature() - remove a feature registered with
+ *	tk_register_feature()
+ * @feat: the feature
+ *
+ * Removes the feature's sysfs groups (waiting for readers and writers of
+ * those files to finish), and its device if no other feature uses it.  Once
+ * this returns tkcore never calls @feat->snapshot again.  Snapshots already
+ * in the ring keep the values the feature gave them.
+ *
+ * Context: process context; takes tk_lock and may sleep.  Must not be
+ * called from a sysfs method of the feature's own files.
+ */
+void tk_unregister_feature(struct tk_feature *feat)
+{
+	mutex_lock(&tk_lock);
+	if (WARN_ON_ONCE(!feat->qdev))
+		goto unlock;
+	list_del(&feat->node);
+	if (feat->groups)
+		sysfs_remove_groups(&feat->qdev->dev->kobj, feat->groups);
+	tk_qdev_put(feat->qdev);
+	feat->qdev = NULL;
+	pr_info("feature %s unregistered\n", feat->name);
+unlock:
+	mutex_unlock(&tk_lock);
+}
+EXPORT_SYMBOL_GPL(tk_unregister_feature);
+
+/**
+ * tk_feature_dev() - the qeexo device a registered feature's files live on
+ * @feat: a registered feature
+ *
+ * Useful for sysfs_notify() or dev_*() logging.  The device may be shared
+ * with other features (krp and kmp share "profiler"), so drvdata is not the
+ * feature's to set.
+ *
+ * Return: the device, valid until tk_unregister_feature(@feat).
+ */
+struct device *tk_feature_dev(const struct tk_feature *feat)
+{
+	return feat->qdev ? feat->qdev->dev : NULL;
+}
+EXPORT_SYMBOL_GPL(tk_feature_dev);
+
+/* ---- load and unload ---- */
+
+static struct tk_qdev *tk_telemetry_qdev, *tk_profiler_qdev;
+
+static int __init tkcore_init(void)
+{
+	int ret;
+
+	tk_class = tk_class_create("qeexo");
+	if (IS_ERR(tk_class))
+		return PTR_ERR(tk_class);
+
+	ret = tk_snapshot_init();
+	if (ret)
+		goto err_class;
+
+	tk_telemetry_qdev = tk_qdev_get("telemetry", tk_telemetry_groups);
+	if (IS_ERR(tk_telemetry_qdev)) {
+		ret = PTR_ERR(tk_telemetry_qdev);
+		goto err_snap;
+	}
+	tk_telemetry_qdev->builtin = true;
+	tk_profiler_qdev = tk_qdev_get("profiler", NULL);
+	if (IS_ERR(tk_profiler_qdev)) {
+		ret = PTR_ERR(tk_profiler_qdev);
+		goto err_telemetry;
+	}
+	tk_profiler_qdev->builtin = true;
+
+	tk_kernel_kobj = kobject_create_and_add("telemetry", kernel_kobj);
+	if (!tk_kernel_kobj) {
+		ret = -ENOMEM;
+		goto err_profiler;
+	}
+	ret = sysfs_create_group(tk_kernel_kobj, &tk_kernel_group);
+	if (ret)
+		goto err_kobj;
+
+	tk_snapshot_start();
+	pr_info("loaded: ring_size=%u log_interval=%u enable=%d\n",
+		tk_ring_size, tk_log_interval, tk_enabled);
+	return 0;
+
+err_kobj:
+	kobject_put(tk_kernel_kobj);
+err_profiler:
+	tk_qdev_put(tk_profiler_qdev);
+err_telemetry:
+	tk_qdev_put(tk_telemetry_qdev);
+err_snap:
+	tk_snapshot_exit();
+err_class:
+	class_destroy(tk_class);
+	return ret;
+}
+
+static void __exit tkcore_exit(void)
+{
+	/* Stop writers first: the sysfs files, then the sampler. */
+	sysfs_remove_group(tk_kernel_kobj, &tk_kernel_group);
+	kobject_put(tk_kernel_kobj);
+	tk_qdev_put(tk_profiler_qdev);
+	tk_qdev_put(tk_telemetry_qdev);
+	tk_snapshot_exit();
+	class_destroy(tk_class);
+	pr_info("unloaded\n");
+}
+
+module_init(tkcore_init);
+module_exit(tkcore_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("Kernel Telemetry Kit developers");
+MODULE_DESCRIPTION("Kernel Telemetry Kit core: qeexo class, snapshot ring, feature registration");
+MODULE_VERSION(TK_VERSION);
