@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0
+# TAP helpers and module-stack fixtures for the guest-side tests.
+# Sourced by tests/stack/t-*.sh, which run as root inside a booted kernel
+# (tests/vm/vmrun) with the checkout at the same path as on the host.
+
+TK_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TK_KVER=${TK_KVER:-$(uname -r)}
+TK_MODDIR=$TK_TOP/build/kmod/$TK_KVER
+TKWRITE=$TK_TOP/build/host/tkwrite
+QX=/sys/class/qeexo
+TEL=$QX/telemetry
+KTEL=/sys/kernel/telemetry
+
+_tap_n=0
+_tap_fail=0
+
+ok() {	# ok COND_STATUS DESCRIPTION
+	local st=$1; shift
+	_tap_n=$((_tap_n + 1))
+	if [ "$st" -eq 0 ]; then
+		echo "ok $_tap_n - $*"
+	else
+		echo "not ok $_tap_n - $*"
+		_tap_fail=$((_tap_fail + 1))
+	fi
+}
+
+check() {	# check DESCRIPTION -- COMMAND...: ok iff COMMAND succeeds
+	local desc=$1; shift
+	[ "$1" = "--" ] && shift
+	if "$@" >/dev/null 2>&1; then ok 0 "$desc"; else ok 1 "$desc"; fi
+}
+
+is() {	# is GOT EXPECTED DESCRIPTION
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		echo "#   got:      '$1'"
+		echo "#   expected: '$2'"
+	fi
+}
+
+diag() { echo "# $*"; }
+
+done_testing() {
+	echo "1..$_tap_n"
+	[ $_tap_fail -eq 0 ]
+}
+
+# ---- fixtures ----
+
+mod_loaded() { [ -d "/sys/module/$1" ] && [ -e "/sys/module/$1/refcnt" ]; }
+
+# Unload every module of ours, features first.
+unload_all() {
+	local m
+	for m in leaksim krp kmp irqstat tkcore; do
+		mod_loaded "$m" && rmmod "$m" 2>/dev/null
+	done
+	return 0
+}
+
+load_core() { insmod "$TK_MODDIR/core/tkcore.ko" "$@"; }
+load_leaksim() { insmod "$TK_MODDIR/leaksim/leaksim.ko" "$@"; }
+
+# Install the built modules where modprobe finds them (the guest's root is
+# a throw-away overlay, so this never touches the host).
+install_modules() {
+	local dst=/lib/modules/$TK_KVER/updates/tk
+	mkdir -p "$dst"
+	cp "$TK_MODDIR"/core/tkcore.ko "$TK_MODDIR"/leaksim/leaksim.ko "$dst"/
+	depmod -a "$TK_KVER"
+}
+
+# Value of KEY in a "k=v k=v" line.
+field() {	# field LINE KEY
+	local kv
+	for kv in $1; do
+		[ "${kv%%=*}" = "$2" ] && { echo "${kv#*=}"; return 0; }
+	done
+	return 1
+}
+
+snap_lines() { grep -v '^#' /proc/telemetry; }
+last_snap() { snap_lines | tail -n1; }
+last_seq() { field "$(last_snap)" seq; }

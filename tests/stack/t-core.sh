@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# tkcore: files and modes, snapshot contents, parameters, good and bad writes,
+# sampling at log_interval, enable=0, a 4096-entry ring read whole.
+. "$(dirname "$0")/lib.sh"
+unload_all
+
+# ---- load parameters ----
+for bad in ring_size=0 ring_size=16385 ring_size=abc ring_size=-1 \
+	   log_interval=0 log_interval=3601 log_interval=+5 enable=2 enable=yes; do
+	load_core "$bad" 2>/dev/null
+	st=$?
+	ok $((st == 0)) "insmod tkcore $bad is refused"
+	mod_loaded tkcore && rmmod tkcore
+done
+
+check "insmod tkcore" -- load_core
+for f in "$QX" "$TEL" "$QX/profiler" "$KTEL"; do
+	check "$f exists" -- test -d "$f"
+done
+mode() { stat -L -c %a "$1" 2>/dev/null; }
+is "$(mode $TEL/enable)" 644 "telemetry/enable is 0644"
+is "$(mode $TEL/log_interval)" 644 "telemetry/log_interval is 0644"
+is "$(mode $TEL/ring_size)" 444 "telemetry/ring_size is 0444"
+is "$(mode $TEL/snapshot)" 200 "telemetry/snapshot is 0200"
+is "$(mode $TEL/features)" 444 "telemetry/features is 0444"
+is "$(mode $KTEL/enable)" 644 "/sys/kernel/telemetry/enable is 0644"
+is "$(mode $KTEL/log_interval)" 644 "/sys/kernel/telemetry/log_interval is 0644"
+is "$(mode /proc/telemetry)" 444 "/proc/telemetry is 0444"
+is "$(cat $TEL/enable)" 1 "enable defaults to 1"
+is "$(cat $TEL/log_interval)" 5 "log_interval defaults to 5"
+is "$(cat $TEL/ring_size)" 10 "ring_size defaults to 10"
+is "$(cat $TEL/features)" "" "no features registered"
+is "$(ls $QX/profiler | grep -v -e power -e subsystem -e uevent)" "" "profiler has no files without krp/kmp"
+
+# ---- the first snapshot, taken at load ----
+head=$(head -n1 /proc/telemetry)
+check "header line" -- grep -Eq '^# tkcore [0-9.]+ ring_size=10 log_interval=5 enable=1$' <<<"$head"
+is "$(snap_lines | wc -l)" 1 "one snapshot right after load"
+s=$(last_snap)
+check "snapshot line is key=value pairs" -- \
+	grep -Eq '^seq=1( [a-z0-9_]+=[0-9]+(\.[0-9]+)?)+$' <<<"$s"
+for k in time_ns uptime_ns mem_total_kb mem_free_kb mem_avail_kb buffers_kb \
+	 cached_kb swap_free_kb irqs ctxt load1 load5 load15 procs threads running; do
+	check "snapshot has $k" -- field "$s" "$k"
+done
+memtotal=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
+is "$(field "$s" mem_total_kb)" "$memtotal" "mem_total_kb equals MemTotal"
+ncpu=$(grep -o 'cpu[0-9]*_busy_ms' <<<"$s" | wc -l)
+is "$ncpu" "$(nproc)" "one busy/idle pair per online CPU"
+check "irqs > 0" -- test "$(field "$s" irqs)" -gt 0
+check "procs > 1" -- test "$(field "$s" procs)" -gt 1
+check "threads >= procs" -- test "$(field "$s" threads)" -ge "$(field "$s" procs)"
+check "running >= 1" -- test "$(field "$s" running)" -ge 1
+up=$(awk '{printf "%d", $1 * 1000}' /proc/uptime)
+us=$(( $(field "$s" uptime_ns) / 1000000 ))
+check "uptime_ns within 10 s of /proc/uptime" -- test $((up - us)) -ge 0 -a $((up - us)) -lt 10000
+
+# ---- on-demand snapshot; context switches count up ----
+check "write 1 to snapshot" -- "$TKWRITE" $TEL/snapshot 1
+s2=$(last_snap)
+is "$(field "$s2" seq)" 2 "snapshot file adds one snapshot"
+check "ctxt increases" -- test "$(field "$s2" ctxt)" -gt "$(field "$s" ctxt)"
+check "cpu0 busy+idle time advances" -- test \
+	$(( $(field "$s2" cpu0_busy_ms) + $(field "$s2" cpu0_idle_ms) )) -ge \
+	$(( $(field "$s" cpu0_busy_ms) + $(field "$s" cpu0_idle_ms) ))
+
+# ---- bad writes: clear errno, value unchanged, no log flood ----
+# expect FILE INPUT ERRNO
+expect() {
+	local before after got
+	before=$(cat "$1")
+	got=$("$TKWRITE" "$1" "$2")
+	after=$(cat "$1")
+	if [ "$got" = "$3" ] && [ "$before" = "$after" ]; then
+		ok 0 "write '$2' to ${1#/sys/} gives $3, value kept"
+	else
+		ok 1 "write '$2' to ${1#/sys/} gives $3, value kept"
+		echo "#   got $got, value $before -> $after"
+	fi
+}
+klog_before=$(dmesg | grep -c tkcore)
+for f in $TEL/enable $KTEL/enable $TEL/log_interval $KTEL/log_interval; do
+	for in in abc -1 +1 '\n' ' 1' '1 ' 0x10 '1\x002' '1\x00' '1\n\n' 1.5; do
+		expect "$f" "$in" EINVAL
+	done
+	expect "$f" 99999999999999999999 ERANGE
+	expect "$f" 4294967297 ERANGE
+	# sysfs passes at most one page to store(): 4096 digits overflow.
+	before=$(cat "$f")
+	got=$("$TKWRITE" "$f" -r 65536 1)
+	is "$got/$(cat "$f")" "ERANGE/$before" "64 KiB of digits to ${f#/sys/} refused, value kept"
+	got=$("$TKWRITE" "$f" -r 65536 x)
+	is "$got/$(cat "$f")" "EINVAL/$before" "64 KiB of letters to ${f#/sys/} refused, value kept"
+	got=$("$TKWRITE" "$f" '')
+	is "$got/$(cat "$f")" "ok 0/$before" "empty write to ${f#/sys/} is a no-op"
+done
+for f in $TEL/enable $KTEL/enable; do
+	expect "$f" 2 ERANGE
+done
+for f in $TEL/log_interval $KTEL/log_interval; do
+	expect "$f" 0 ERANGE
+	expect "$f" 3601 ERANGE
+done
+"$TKWRITE" $TEL/enable 0 >/dev/null	# no periodic snapshot in between
+seq0=$(last_seq)
+is "$("$TKWRITE" $TEL/snapshot 0)" ERANGE "write 0 to snapshot gives ERANGE"
+is "$("$TKWRITE" $TEL/snapshot x)" EINVAL "write x to snapshot gives EINVAL"
+is "$("$TKWRITE" $TEL/snapshot '1\x00')" EINVAL "write 1+NUL to snapshot gives EINVAL"
+is "$(last_seq)" "$seq0" "refused snapshot writes take no snapshot"
+check "snapshot is write-only" -- sh -c "! cat $TEL/snapshot"
+"$TKWRITE" $TEL/enable 1 >/dev/null
+klog_after=$(dmesg | grep -c tkcore)
+is "$klog_after" "$klog_before" "bad writes log nothing"
+check "ring_size is read-only" -- test "$("$TKWRITE" $TEL/ring_size 5)" = EACCES
+
+# ---- good writes, both paths show one value ----
+is "$("$TKWRITE" $TEL/log_interval '3600\n')" "ok 5" "log_interval=3600 accepted"
+is "$(cat $KTEL/log_interval)" 3600 "/sys/kernel path shows the same value"
+is "$("$TKWRITE" $KTEL/log_interval 7)" "ok 1" "log_interval=7 through /sys/kernel"
+is "$(cat $TEL/log_interval)" 7 "class path shows it"
+is "$("$TKWRITE" $KTEL/enable 0)" "ok 1" "enable=0 through /sys/kernel"
+is "$(cat $TEL/enable)" 0 "class path shows enable=0"
+is "$("$TKWRITE" $TEL/enable '1\n')" "ok 2" "enable=1"
+rmmod tkcore
+
+# ---- sampling follows log_interval; enable=0 stops it ----
+# The sampler is deferrable work: on an idle CPU it may fire late, never early.
+load_core log_interval=1
+sleep 5.5
+n=$(snap_lines | wc -l)
+check "about 1 snapshot/s at log_interval=1 ($n in 5.5 s)" -- test "$n" -ge 4 -a "$n" -le 8
+gaps() {	# gaps N: the last N intervals between snapshots, in ms
+	snap_lines | tail -n $(($1 + 1)) | while read -r l; do field "$l" uptime_ns; done |
+		awk 'NR > 1 {printf "%d\n", ($1 - p) / 1000000} {p = $1}'
+}
+g=$(gaps 3 | tr '\n' ' ')
+check "intervals ~1 s ($g ms)" -- awk -v g="$g" 'BEGIN {n = split(g, a, " "); for (i = 1; i <= n; i++) if (a[i] < 950 || a[i] > 2500) exit 1}'
+"$TKWRITE" $TEL/log_interval 2 >/dev/null
+sleep 7
+g=$(gaps 2 | tr '\n' ' ')
+check "new log_interval=2 applies without reload ($g ms)" -- awk -v g="$g" 'BEGIN {n = split(g, a, " "); for (i = 1; i <= n; i++) if (a[i] < 1950 || a[i] > 3500) exit 1}'
+"$TKWRITE" $TEL/enable 0 >/dev/null
+seq0=$(last_seq)
+sleep 3.5
+is "$(last_seq)" "$seq0" "enable=0 stops sampling"
+"$TKWRITE" $TEL/enable 1 >/dev/null
+sleep 0.5
+is "$(last_seq)" "$((seq0 + 1))" "enable=1 samples at once"
+rmmod tkcore
+
+# ---- a full 4096-entry ring, read whole and in small chunks ----
+load_core ring_size=4096 enable=0
+check "4100 on-demand snapshots" -- "$TKWRITE" -n 4100 $TEL/snapshot 1
+lines=$(snap_lines | wc -l)
+is "$lines" 4096 "ring holds 4096 snapshots"
+is "$(snap_lines | head -n1 | cut -d' ' -f1)" "seq=5" "oldest kept is seq 5"
+is "$(snap_lines | tail -n1 | cut -d' ' -f1)" "seq=4100" "newest is seq 4100"
+check "sequence numbers consecutive" -- sh -c "grep -v '^#' /proc/telemetry | sed 's/ .*//; s/seq=//' | awk 'NR > 1 && \$1 != p + 1 {exit 1} {p = \$1}'"
+size=$(wc -c </proc/telemetry)
+check "output is far larger than a page ($size bytes)" -- test "$size" -gt 100000
+cat /proc/telemetry >/tmp/tel.whole
+dd if=/proc/telemetry bs=97 2>/dev/null >/tmp/tel.chunks
+check "reading in 97-byte chunks gives the same bytes" -- cmp /tmp/tel.whole /tmp/tel.chunks
+check "every line complete" -- sh -c "grep -v '^#' /tmp/tel.whole | grep -Evc ' running=[0-9]+ cpu0_busy_ms=[0-9]+ .*cpu[0-9]+_idle_ms=[0-9]+\$' | grep -qx 0"
+rmmod tkcore
+check "tkcore unloads" -- test ! -e /sys/module/tkcore
+check "class gone after unload" -- test ! -e $QX
+check "/proc/telemetry gone after unload" -- test ! -e /proc/telemetry
+check "/sys/kernel/telemetry gone after unload" -- test ! -e $KTEL
+
+done_testing
