@@ -53,8 +53,10 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(OBJDIR) W=1 KCFLAGS=-Werror modules
 	@echo "modules for $(KREL) in $(OBJDIR)"
 
+# Modules are installed unsigned (CONFIG_MODULE_SIG_ALL= stops kbuild from
+# looking for the distribution's private key, which no one outside it has).
 install modules_install: modules
-	$(MAKE) -C $(KDIR) M=$(OBJDIR) INSTALL_MOD_DIR=updates \
+	$(MAKE) -C $(KDIR) M=$(OBJDIR) INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	$(if $(DESTDIR),,depmod -a $(KREL))
 

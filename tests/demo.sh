@@ -39,7 +39,8 @@ if [ "${1:-}" = "--guest" ]; then
 fi
 
 kver=${TK_DEMO_KERNEL:-$(scripts/kernels.sh | tail -n1)}
-make -s modules KVER="$kver" >/dev/null
+rm -rf "build/stage/$kver"
+make -s install KVER="$kver" DESTDIR="$PWD/build/stage/$kver" >/dev/null 2>&1
 make -s tools
 out=$PWD/build/demo
 rm -rf "$out"

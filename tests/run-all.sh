@@ -68,6 +68,12 @@ for kver in $kernels; do
 		continue
 	fi
 	result 0 "$kver: modules build with W=1"
+	# The guest installs from this staged `make install` (tests/stack/lib.sh).
+	rm -rf "build/stage/$kver"
+	make -s install KVER="$kver" DESTDIR="$top/build/stage/$kver" >>"$out/build.log" 2>&1
+	files=$(cd "build/stage/$kver" 2>/dev/null && find . -type f | sort | tr '\n' ' ')
+	expect="./lib/modules/$kver/updates/core/tkcore.ko ./lib/modules/$kver/updates/leaksim/leaksim.ko "
+	result "$([ "$files" = "$expect" ] && echo 0 || echo 1)" "$kver: make install DESTDIR= installs exactly the modules"
 	b0=$(date +%s)
 	# shellcheck disable=SC2086
 	tests/vm/vmrun -k "$kver" -o "$out" -t "${TK_VM_TIMEOUT:-1500}" -- \

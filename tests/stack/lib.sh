@@ -64,12 +64,14 @@ unload_all() {
 load_core() { insmod "$TK_MODDIR/core/tkcore.ko" "$@"; }
 load_leaksim() { insmod "$TK_MODDIR/leaksim/leaksim.ko" "$@"; }
 
-# Install the built modules where modprobe finds them (the guest's root is
-# a throw-away overlay, so this never touches the host).
+# Install the modules where modprobe finds them, from the tree that the host
+# staged with `make install DESTDIR=build/stage/<release>` (the guest's root
+# is a throw-away overlay, so this never touches the host), then depmod.
 install_modules() {
-	local dst=/lib/modules/$TK_KVER/updates/tk
-	mkdir -p "$dst"
-	cp "$TK_MODDIR"/core/tkcore.ko "$TK_MODDIR"/leaksim/leaksim.ko "$dst"/
+	local stage=$TK_TOP/build/stage/$TK_KVER/lib/modules/$TK_KVER/updates
+	[ -d "$stage" ] || { echo "# no staged install in $stage" >&2; return 1; }
+	mkdir -p "/lib/modules/$TK_KVER/updates"
+	cp -r "$stage"/. "/lib/modules/$TK_KVER/updates/"
 	depmod -a "$TK_KVER"
 }
 
