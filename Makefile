@@ -75,6 +75,9 @@ $(HOSTDIR)/test_parse: tests/unit/test_parse.c core/tk_parse.c include/tkcore/pa
 unit: $(HOSTDIR)/test_parse
 	$(HOSTDIR)/test_parse
 
+# Userspace parts add their targets and prerequisites of `tools` here.
+-include $(wildcard tools/*.mk exporters/*.mk)
+
 # ---- tests and demo ----
 
 deps:

@@ -49,6 +49,16 @@ count_tap "$res/unit.tap" unit
 
 make -s tools || result 1 "userspace tools build"
 
+# Host-side suites of the userspace parts (tests/host/t-*.sh, TAP each).
+for t in tests/host/t-*.sh; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t" .sh)
+	echo "# host $name"
+	"$t" >"$res/host-$name.tap" 2>&1
+	cat "$res/host-$name.tap"
+	count_tap "$res/host-$name.tap" "host/$name"
+done
+
 if [ -z "${TK_SKIP_STYLE:-}" ]; then
 	echo "# check-style"
 	scripts/check-style.sh >"$res/style.log" 2>&1
@@ -71,9 +81,12 @@ for kver in $kernels; do
 	# The guest installs from this staged `make install` (tests/stack/lib.sh).
 	rm -rf "build/stage/$kver"
 	make -s install KVER="$kver" DESTDIR="$top/build/stage/$kver" >>"$out/build.log" 2>&1
-	files=$(cd "build/stage/$kver" 2>/dev/null && find . -type f | sort | tr '\n' ' ')
+	# (compressed as the kernel's config says: 6.12 uses .ko.xz)
+	files=$(cd "build/stage/$kver" 2>/dev/null && find . -type f | sort | sed 's/\.ko\.\(xz\|zst\|gz\)$/.ko/' | tr '\n' ' ')
 	expect="./lib/modules/$kver/updates/core/tkcore.ko ./lib/modules/$kver/updates/leaksim/leaksim.ko "
-	result "$([ "$files" = "$expect" ] && echo 0 || echo 1)" "$kver: make install DESTDIR= installs exactly the modules"
+	st=0
+	[ "$files" = "$expect" ] || { st=1; echo "# got: $files"; }
+	result $st "$kver: make install DESTDIR= installs exactly the modules"
 	b0=$(date +%s)
 	# shellcheck disable=SC2086
 	tests/vm/vmrun -k "$kver" -o "$out" -t "${TK_VM_TIMEOUT:-1500}" -- \
