@@ -20,9 +20,9 @@ OBJDIR	:= $(CURDIR)/build/kmod/$(KREL)
 HOSTDIR	:= $(CURDIR)/build/host
 VERSION	:= $(shell sed -n 's/^\#define TK_VERSION "\(.*\)"/\1/p' include/tkcore/version.h)
 
-# Kernel sources copied into the per-kernel object tree (mtimes kept).
-KSRC	:= Kbuild include core leaksim
-MODULES	:= core/tkcore.ko leaksim/leaksim.ko
+# Kernel sources copied into the per-kernel object tree (mtimes kept): every
+# folder with a Kbuild file is a module of the family.
+KSRC	:= Kbuild include $(patsubst %/Kbuild,%,$(wildcard */Kbuild))
 
 CC	?= cc
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror \
@@ -30,7 +30,7 @@ HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror \
 	-fno-omit-frame-pointer -Iinclude -Itests/unit/shim
 TOOL_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude
 
-.PHONY: all modules tools unit check demo check-style deps install \
+.PHONY: all modules tools unit check demo bench check-style deps install \
 	modules_install clean help
 
 all: modules tools
@@ -40,6 +40,7 @@ help:
 	@echo "make demo               boot a kernel with the stack loaded and show it"
 	@echo "make check              all tests (host unit tests + booted 6.1 and 6.12)"
 	@echo "make unit               host-side unit tests only"
+	@echo "make bench              benchmarks (ratios against baseline and peers)"
 	@echo "make check-style        checkpatch --strict, sparse, W=1 over kernel code"
 	@echo "make install            modules into /lib/modules/KVER/updates, depmod"
 	@echo "make deps               install the Debian packages and kernels needed"
@@ -88,6 +89,9 @@ check: deps
 
 demo: deps
 	tests/demo.sh
+
+bench: deps tools
+	tests/bench/run-all.sh
 
 check-style: deps
 	scripts/check-style.sh

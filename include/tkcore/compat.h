@@ -31,4 +31,10 @@
 	void *data, bool preempt, struct task_struct *prev,		\
 	struct task_struct *next, unsigned int prev_state
 
+/*
+ * The attribute argument of a bin_attribute's read() method (it becomes
+ * const in newer kernels).
+ */
+#define TK_BIN_ATTR_PTR		struct bin_attribute *
+
 #endif /* _TKCORE_COMPAT_H */

@@ -21,6 +21,8 @@
 
 #include <linux/types.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
+#include <tkcore/compat.h>
 #include <linux/device.h>
 #include <linux/sysfs.h>
 
@@ -66,6 +68,60 @@ struct tk_feature {
 	struct tk_qdev *qdev;
 	u16 key_ids[TK_FEATURE_MAX_KEYS];
 };
+
+/**
+ * struct tk_text - a text being produced by a tk_textfile's fill()
+ * @buf: the buffer
+ * @len: bytes used
+ * @size: bytes available
+ * @overflow: set by tk_text_printf() when text did not fit
+ */
+struct tk_text {
+	char *buf;
+	size_t len;
+	size_t size;
+	bool overflow;
+};
+
+/**
+ * struct tk_textfile - a read-only sysfs file of any length
+ * @fill: writes the whole text with tk_text_printf() and returns 0, or a
+ *	negative errno that the read returns.  Called at each read from offset
+ *	0, in process context, with the textfile's mutex held; may sleep.  It
+ *	may be called again with a larger buffer when the text overflowed.
+ * @size_hint: optional; the expected text size, to avoid retries
+ *
+ * Expose it with TK_TEXTFILE_ATTR(); see core/textfile.c.
+ */
+struct tk_textfile {
+	int (*fill)(struct tk_textfile *tf, struct tk_text *t);
+	size_t (*size_hint)(struct tk_textfile *tf);
+	/* private: */
+	struct mutex lock;
+	struct list_head readers;
+	unsigned int nr_readers;
+};
+
+__printf(2, 3) void tk_text_printf(struct tk_text *t, const char *fmt, ...);
+void tk_textfile_init(struct tk_textfile *tf);
+ssize_t tk_textfile_read(struct tk_textfile *tf, struct file *filp, char *buf,
+			 loff_t off, size_t count);
+void tk_textfile_destroy(struct tk_textfile *tf);
+
+/*
+ * TK_TEXTFILE_ATTR(name, mode, tf) defines bin_attr_<name>, a binary sysfs
+ * attribute served by the struct tk_textfile @tf.  Put &bin_attr_<name> in
+ * an attribute group's .bin_attrs.
+ */
+#define TK_TEXTFILE_ATTR(_name, _mode, _tf)				\
+static ssize_t _name##_read(struct file *filp, struct kobject *kobj,	\
+			    TK_BIN_ATTR_PTR attr, char *buf,		\
+			    loff_t off, size_t count)			\
+{									\
+	return tk_textfile_read(&(_tf), filp, buf, off, count);		\
+}									\
+static struct bin_attribute bin_attr_##_name =				\
+	__BIN_ATTR(_name, _mode, _name##_read, NULL, 0)
 
 int tk_register_feature(struct tk_feature *feat);
 void tk_unregister_feature(struct tk_feature *feat);
