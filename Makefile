@@ -63,7 +63,11 @@ install modules_install: modules
 
 # ---- userspace ----
 
-tools: $(HOSTDIR)/tkwrite
+tools: $(HOSTDIR)/tkwrite $(HOSTDIR)/tkload
+
+$(HOSTDIR)/tkload: tests/helpers/tkload.c
+	@mkdir -p $(HOSTDIR)
+	$(CC) $(TOOL_CFLAGS) -o $@ $<
 
 $(HOSTDIR)/tkwrite: tests/helpers/tkwrite.c
 	@mkdir -p $(HOSTDIR)
@@ -73,8 +77,14 @@ $(HOSTDIR)/test_parse: tests/unit/test_parse.c core/tk_parse.c include/tkcore/pa
 	@mkdir -p $(HOSTDIR)
 	$(CC) $(HOST_CFLAGS) -o $@ tests/unit/test_parse.c core/tk_parse.c
 
-unit: $(HOSTDIR)/test_parse
-	$(HOSTDIR)/test_parse
+$(HOSTDIR)/test_krp_util: tests/unit/test_krp_util.c krp/krp_util.c krp/krp_util.h
+	@mkdir -p $(HOSTDIR)
+	$(CC) $(HOST_CFLAGS) -o $@ tests/unit/test_krp_util.c krp/krp_util.c
+
+UNIT_TESTS := $(HOSTDIR)/test_parse $(HOSTDIR)/test_krp_util
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "# $$(basename $$t)"; $$t; done
 
 # Userspace parts add their targets and prerequisites of `tools` here.
 -include $(wildcard tools/*.mk exporters/*.mk)

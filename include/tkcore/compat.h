@@ -37,4 +37,45 @@
  */
 #define TK_BIN_ATTR_PTR		struct bin_attribute *
 
+/*
+ * System call entry points as a user types them ("sys_getpid") and as the
+ * kernel names them: x86-64 wraps each in __x64_sys_<name>(struct pt_regs *).
+ */
+#if defined(CONFIG_X86_64)
+#define TK_SYSCALL_PREFIX	"__x64_"
+#elif defined(CONFIG_ARM64)
+#define TK_SYSCALL_PREFIX	"__arm64_"
+#else
+#define TK_SYSCALL_PREFIX	""
+#endif
+
+/*
+ * fprobe.  Its handlers gained ret_ip (and the entry handler an int return
+ * that can skip the exit handler) in 6.4, and moved to ftrace_regs in 6.14.
+ * TK_HAVE_FPROBE is 1 where the prototypes below are the kernel's; elsewhere
+ * krp uses kretprobes only.  Code using them is built only when
+ * TK_HAVE_FPROBE (krp/krp_fprobe.c).
+ */
+#if IS_ENABLED(CONFIG_FPROBE) && \
+	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 14, 0)
+#define TK_HAVE_FPROBE		1
+#else
+#define TK_HAVE_FPROBE		0
+#endif
+#define TK_FPROBE_ENTRY_ARGS						\
+	struct fprobe *fp, unsigned long entry_ip, unsigned long ret_ip,	\
+	struct pt_regs *regs, void *entry_data
+#define TK_FPROBE_EXIT_ARGS	TK_FPROBE_ENTRY_ARGS
+
+/*
+ * The function behind vmalloc().  From 6.10, with memory allocation
+ * profiling, vmalloc() is a macro over vmalloc_noprof(); kmp probes that.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define TK_VMALLOC_SYM		"vmalloc_noprof"
+#else
+#define TK_VMALLOC_SYM		"vmalloc"
+#endif
+
 #endif /* _TKCORE_COMPAT_H */

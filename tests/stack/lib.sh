@@ -63,16 +63,20 @@ unload_all() {
 
 load_core() { insmod "$TK_MODDIR/core/tkcore.ko" "$@"; }
 load_leaksim() { insmod "$TK_MODDIR/leaksim/leaksim.ko" "$@"; }
+load_krp() { insmod "$TK_MODDIR/krp/krp.ko" "$@"; }
+TKLOAD=$TK_TOP/build/host/tkload
 
 # Install the modules where modprobe finds them, from the tree that the host
 # staged with `make install DESTDIR=build/stage/<release>` (the guest's root
 # is a throw-away overlay, so this never touches the host), then depmod.
 install_modules() {
 	local stage=$TK_TOP/build/stage/$TK_KVER/lib/modules/$TK_KVER/updates
+	# Once per boot: depmod takes tens of seconds under emulation.
+	[ -e /run/tk-installed ] && return 0
 	[ -d "$stage" ] || { echo "# no staged install in $stage" >&2; return 1; }
 	mkdir -p "/lib/modules/$TK_KVER/updates"
 	cp -r "$stage"/. "/lib/modules/$TK_KVER/updates/"
-	depmod -a "$TK_KVER"
+	depmod -a "$TK_KVER" && touch /run/tk-installed
 }
 
 # Value of KEY in a "k=v k=v" line.

@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# krp.ko: the seed's command and format, exact counts, timing accuracy,
+# runtime control, the extended stats, missed calls, bad input, 256
+# functions, and unloading under load.
+. "$(dirname "$0")/lib.sh"
+unload_all
+P=$QX/profiler
+case $TK_KVER in
+6.1.*) MECH=kretprobe ;;
+*) MECH=fprobe ;;
+esac
+
+stat_of() { grep "^$1:" $P/stats; }	# stat_of NAME -> name:avg:count
+count_of() { stat_of "$1" | cut -d: -f3; }
+avg_of() { stat_of "$1" | cut -d: -f2; }
+ext_of() { grep "^$1 " $P/stats_ext; }
+
+check "insmod tkcore" -- load_core
+# ---- the seed's exact command ----
+diag "at ${SECONDS}s: the seed's exact command"
+check "insmod krp.ko funcs=sys_getpid,sys_clone" -- load_krp funcs=sys_getpid,sys_clone
+"$TKLOAD" getpid 100 >/dev/null
+check "stats is sym:avg_ns:count, in the order given" -- \
+	sh -c "grep -Ezq '^sys_getpid:[0-9]+:[0-9]+
+sys_clone:[0-9]+:[0-9]+
+\$' $P/stats"
+is "$(stat -c %a $P/stats)" 444 "stats is 0444"
+is "$(stat -c %a $P/stats_ext)" 444 "stats_ext is 0444"
+is "$(stat -c %a $P/funcs)" 644 "funcs is 0644"
+check "stats cannot be written" -- sh -c "! $TKWRITE $P/stats 1"
+is "$(grep -c . $P/funcs)" 2 "funcs lists both"
+check "funcs shows target and mechanism" -- \
+	grep -qx "sys_getpid target=__x64_sys_getpid mech=$MECH state=active" $P/funcs
+is "$(cat $TEL/features)" "krp krp profiler" "krp registered under profiler"
+
+# ---- exact counts ----
+diag "at ${SECONDS}s: exact counts"
+# Bound: getpid is called by nothing else in the guest while the helper
+# runs but the shell around it; allow 50 such calls.
+c0=$(count_of sys_getpid)
+"$TKLOAD" getpid 20000 >/dev/null
+c1=$(count_of sys_getpid)
+d=$((c1 - c0))
+check "20000 getpid calls counted ($d): >= 20000, <= 20050" -- test "$d" -ge 20000 -a "$d" -le 20050
+
+# ---- extended stats ----
+diag "at ${SECONDS}s: extended stats"
+e=$(ext_of sys_getpid)
+check "stats_ext line format" -- grep -Eq "^sys_getpid target=__x64_sys_getpid mech=$MECH count=[0-9]+ total_ns=[0-9]+ min_ns=[0-9]+ max_ns=[0-9]+ missed=[0-9]+ p50_ns=[0-9]+ p90_ns=[0-9]+ p99_ns=[0-9]+ hist=([0-9]+,){39}[0-9]+\$" <<<"$e"
+cnt=$(field "$e" count)
+hsum=$(field "$e" hist | tr ',' '\n' | awk '{s += $1} END {print s}')
+is "$hsum" "$cnt" "histogram buckets sum to count"
+check "min <= p50 <= p90 <= p99 <= max" -- awk -v a="$(field "$e" min_ns)" -v b="$(field "$e" p50_ns)" \
+	-v c="$(field "$e" p90_ns)" -v d="$(field "$e" p99_ns)" -v m="$(field "$e" max_ns)" \
+	'BEGIN {exit !(a <= b && b <= c && c <= d && d <= m && m > 0)}'
+is "$(field "$e" missed)" 0 "no missed getpid calls"
+
+# ---- accuracy: 1 ms sleeps ----
+diag "at ${SECONDS}s: accuracy: 1 ms sleeps"
+check "add sys_clock_nanosleep" -- "$TKWRITE" $P/funcs 'add sys_clock_nanosleep\n'
+out=$("$TKLOAD" sleep 200 1000)
+mean=${out##*mean_ns=}
+kavg=$(avg_of sys_clock_nanosleep)
+check "krp's clock_nanosleep average ($kavg ns) within 10% of the caller's ($mean ns)" -- \
+	awk -v k="$kavg" -v m="$mean" 'BEGIN {d = k - m; if (d < 0) d = -d; exit !(m > 1000000 && d <= m / 10)}'
+is "$(count_of sys_clock_nanosleep)" 200 "200 sleeps counted"
+e=$(ext_of sys_clock_nanosleep)
+is "$kavg" "$(( $(field "$e" total_ns) / $(field "$e" count) ))" "stats avg = stats_ext total_ns / count"
+
+# ---- runtime control ----
+diag "at ${SECONDS}s: runtime control"
+# (the shell itself calls getpid now and then: exact checks use
+# clock_nanosleep, which nothing else here calls)
+check "add sys_getppid,sys_getuid" -- "$TKWRITE" $P/funcs 'add sys_getppid,sys_getuid'
+is "$(cut -d: -f1 $P/stats | tr '\n' ' ')" "sys_getpid sys_clone sys_clock_nanosleep sys_getppid sys_getuid " "new functions appended in order"
+is "$(count_of sys_clock_nanosleep)" 200 "stats of functions that stay are kept"
+check "del sys_clone,sys_getuid" -- "$TKWRITE" $P/funcs 'del sys_clone,sys_getuid'
+is "$(cut -d: -f1 $P/stats | tr '\n' ' ')" "sys_getpid sys_clock_nanosleep sys_getppid " "deleted functions gone"
+is "$(count_of sys_clock_nanosleep)" 200 "and the others kept"
+c0=$(count_of sys_getpid)
+check "reset sys_clock_nanosleep" -- "$TKWRITE" $P/funcs 'reset sys_clock_nanosleep'
+is "$(count_of sys_clock_nanosleep)" 0 "reset one zeroes it"
+check "reset one keeps the others" -- test "$(count_of sys_getpid)" -ge "$c0" -a "$c0" -ge 20000
+check "reset" -- "$TKWRITE" $P/funcs 'reset\n'
+check "reset zeroes all" -- test "$(count_of sys_getpid)" -lt 1000
+check "ext after reset: min 0, empty histogram" -- grep -Eq "^sys_clock_nanosleep .* count=0 total_ns=0 min_ns=0 max_ns=0 .*hist=(0,){39}0\$" $P/stats_ext
+
+# ---- bad input: errno, state unchanged ----
+diag "at ${SECONDS}s: bad input: errno, state unchanged"
+state() { cat $P/funcs; cut -d: -f1 $P/stats; }
+bad() {	# bad INPUT ERRNO
+	local before after got
+	before=$(state)
+	got=$("$TKWRITE" $P/funcs "$1")
+	after=$(state)
+	if [ "$got" = "$2" ] && [ "$before" = "$after" ]; then
+		ok 0 "funcs '$1' -> $2, state unchanged"
+	else
+		ok 1 "funcs '$1' -> $2, state unchanged"
+		echo "#   got $got"
+	fi
+}
+bad 'add no_such_function_xyz' ENOENT
+bad 'add sys_getuid,no_such_function_xyz' ENOENT
+bad 'add sys_getpid' EEXIST
+bad 'add sys_getuid,sys_getuid' EINVAL
+bad 'add a,,b' EINVAL
+bad 'add ,a' EINVAL
+bad 'add a b' EINVAL
+bad 'add a\nb' EINVAL
+bad 'add a\x00b' EINVAL
+bad 'add ' EINVAL
+bad 'add' EINVAL
+bad 'remove sys_getpid' EINVAL
+bad ' add sys_getuid' EINVAL
+bad 'del no_such_function_xyz' ENOENT
+bad 'del sys_getpid,no_such_function_xyz' ENOENT
+bad 'reset no_such_function_xyz' ENOENT
+bad '\n' EINVAL
+before=$(cat $P/funcs)
+got=$("$TKWRITE" $P/funcs -r 10240 a)
+is "$got/$(cat $P/funcs | md5sum)" "E2BIG/$(md5sum <<<"$before")" "10 KiB write refused with E2BIG, state unchanged"
+got=$("$TKWRITE" $P/funcs "add $(head -c 200 /dev/zero | tr '\0' a)")
+is "$got" ENAMETOOLONG "a 200-character name is refused"
+check "bad writes leave no failed entries" -- sh -c "! grep -q failed $P/funcs"
+rmmod krp
+
+# ---- load-time names ----
+diag "at ${SECONDS}s: load-time names"
+check "modprobe-free insmod with an unknown name among good ones loads" -- load_krp funcs=sys_getpid,no_such_function_xyz
+check "the unknown name is reported in funcs" -- \
+	grep -qx "no_such_function_xyz target=no_such_function_xyz mech=none state=failed errno=-2 reason=unknown symbol" $P/funcs
+check "and in dmesg" -- sh -c "dmesg | grep -q 'krp: cannot profile no_such_function_xyz (no_such_function_xyz): unknown symbol (-2)'"
+is "$(cut -d: -f1 $P/stats)" sys_getpid "stats shows only what is profiled"
+check "a failed entry can be deleted" -- "$TKWRITE" $P/funcs 'del no_such_function_xyz'
+rmmod krp
+load_krp funcs=no_such_function_xyz,nor_this_one 2>/dev/null
+st=$?
+ok $((st == 0)) "load with no probe-able name fails"
+check "and leaves no krp" -- test ! -e /sys/module/krp
+for bad in 'funcs=a,,b' 'funcs=sys_getpid,sys_getpid' 'funcs=sys_getpid,' 'funcs="a b"' \
+	"funcs=$(head -c 10240 /dev/zero | tr '\0' a)" mech=bogus maxactive=0; do
+	load_krp "$bad" 2>/dev/null
+	st=$?
+	ok $((st == 0)) "insmod krp ${bad:0:40} is refused"
+	mod_loaded krp && rmmod krp
+done
+check "empty funcs= loads" -- load_krp funcs=
+is "$(cat $P/stats)" "" "with nothing profiled"
+rmmod krp
+if [ "$MECH" = fprobe ]; then
+	check "mech=kretprobe on a fprobe kernel" -- load_krp funcs=sys_getpid mech=kretprobe
+	check "uses kretprobes" -- grep -q "mech=kretprobe state=active" $P/funcs
+	"$TKLOAD" getpid 1000 >/dev/null
+	check "and counts" -- test "$(count_of sys_getpid)" -ge 1000
+	rmmod krp
+else
+	load_krp funcs=sys_getpid mech=fprobe 2>/dev/null
+	st=$?
+	ok $((st == 0)) "mech=fprobe refused where fprobe is unusable"
+	mod_loaded krp && rmmod krp
+fi
+
+# ---- missed calls are counted ----
+diag "at ${SECONDS}s: missed calls are counted"
+check "load with maxactive=1" -- load_krp funcs=sys_clock_nanosleep maxactive=1
+"$TKLOAD" sleep 100 2000 >/dev/null &
+"$TKLOAD" sleep 100 2000 >/dev/null &
+"$TKLOAD" sleep 100 2000 >/dev/null
+wait
+e=$(ext_of sys_clock_nanosleep)
+m=$(field "$e" missed)
+c=$(field "$e" count)
+check "overlapping sleeps beyond maxactive are missed ($m missed, $c timed)" -- test "$m" -gt 0
+check "timed + missed covers every call ($((c + m)) of 300)" -- test $((c + m)) -ge 300
+rmmod krp
+
+# ---- 256 functions, output past a page ----
+diag "at ${SECONDS}s: 256 functions, output past a page"
+mapfile -t many < <(grep -E '^__x64_sys_[a-z0-9_]+$' /sys/kernel/tracing/available_filter_functions | sort -u | head -n 256 | sed 's/^__x64_//')
+list=$(IFS=,; echo "${many[*]}")
+t0=$(date +%s)
+check "load with ${#many[@]} functions" -- load_krp "funcs=$list"
+diag "registering ${#many[@]} probes took $(( $(date +%s) - t0 )) s"
+is "$(grep -c 'state=active' $P/funcs)" 256 "all 256 active"
+is "$(wc -l <$P/stats)" 256 "stats has 256 lines"
+size=$(wc -c <$P/stats_ext)
+check "stats_ext is past a page ($size bytes)" -- test "$size" -gt 8192
+# Counts move between two passes, so compare what must not move.
+cat $P/stats_ext >/tmp/ext.whole
+dd if=$P/stats_ext bs=100 2>/dev/null >/tmp/ext.chunks
+is "$(cut -d' ' -f1-3 /tmp/ext.chunks | md5sum)" "$(cut -d' ' -f1-3 /tmp/ext.whole | md5sum)" "a 100-byte-chunk read has the same functions"
+is "$(grep -Ec ' hist=([0-9]+,){39}[0-9]+$' /tmp/ext.chunks)" 256 "and 256 complete lines"
+"$TKWRITE" $TEL/snapshot 1 >/dev/null
+s=$(last_snap)
+is "$(field "$s" krp_functions)" 256 "snapshot carries krp_functions"
+check "snapshot carries krp_calls" -- field "$s" krp_calls
+rmmod krp
+
+# ---- modprobe pulls tkcore in ----
+diag "at ${SECONDS}s: modprobe pulls tkcore in"
+rmmod tkcore
+install_modules
+check "modprobe krp funcs=sys_getpid" -- modprobe krp funcs=sys_getpid
+check "tkcore pulled in" -- mod_loaded tkcore
+check "modprobe -r krp" -- modprobe -r krp
+check "both gone" -- test ! -e /sys/module/krp -a ! -e /sys/module/tkcore
+
+# ---- unload while profiled calls run and a reader loops ----
+diag "at ${SECONDS}s: unload while profiled calls run and a reader loops"
+load_core
+CYCLES=${TK_KRP_CYCLES:-100}
+"$TKLOAD" spin 100000 >/dev/null &
+s1=$!
+"$TKLOAD" spin 100000 >/dev/null &
+s2=$!
+( while :; do cat $P/stats $P/stats_ext $P/funcs >/dev/null 2>&1; done ) &
+rd=$!
+fails=0
+for i in $(seq "$CYCLES"); do
+	load_krp funcs=sys_getpid,sys_getppid || fails=$((fails + 1))
+	rmmod krp || fails=$((fails + 1))
+done
+kill $s1 $s2 $rd
+wait 2>/dev/null
+is "$fails" 0 "$CYCLES load/unload cycles under two getpid loops and a reader"
+rmmod tkcore
+done_testing

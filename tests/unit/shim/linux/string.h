@@ -1,0 +1,2 @@
+/* Userspace stand-in for <linux/string.h>. */
+#include <string.h>
