@@ -100,7 +100,8 @@ check: deps
 demo: deps
 	tests/demo.sh
 
-bench: deps tools
+bench: tools
+	scripts/deps.sh --bench
 	tests/bench/run-all.sh
 
 check-style: deps

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install what building and testing the kit needs on Debian 12, as root:
+# Install what building and testing the kit needs on Debian 12, as root
+# (scripts/deps.sh [--bench]):
 # build tools, QEMU, busybox, kmod/libkmod, sparse, and the kernels CI boots
 # (Debian's 6.1 and the newest 6.12) with their headers.  Does nothing when
 # everything is already there, so `make check` can always call it.
@@ -8,6 +9,8 @@ set -euo pipefail
 PKGS=(build-essential bc flex bison libelf-dev libssl-dev dwarves
       qemu-system-x86 busybox-static cpio kmod libkmod-dev xz-utils
       sparse linux-source-6.12 perl)
+# --bench: also the peers the benchmarks measure against.
+[ "${1:-}" = "--bench" ] && PKGS+=(bpftrace)
 # Meta-packages that always resolve to the newest kernel of each line.
 KPKGS=(linux-image-amd64 linux-headers-amd64
        linux-image-6.12-amd64 linux-headers-6.12-amd64)
