@@ -83,11 +83,12 @@ $(HOSTDIR)/test_krp_util: tests/unit/test_krp_util.c krp/krp_util.c krp/krp_util
 
 UNIT_TESTS := $(HOSTDIR)/test_parse $(HOSTDIR)/test_krp_util
 
+# Userspace parts add their targets, prerequisites of `tools` and their
+# unit tests (UNIT_TESTS += ...) here.
+-include $(wildcard tools/*.mk exporters/*.mk)
+
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "# $$(basename $$t)"; $$t; done
-
-# Userspace parts add their targets and prerequisites of `tools` here.
--include $(wildcard tools/*.mk exporters/*.mk)
 
 # ---- tests and demo ----
 

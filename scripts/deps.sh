@@ -8,7 +8,7 @@ set -euo pipefail
 
 PKGS=(build-essential bc flex bison libelf-dev libssl-dev dwarves
       qemu-system-x86 busybox-static cpio kmod libkmod-dev xz-utils
-      sparse linux-source-6.12 perl)
+      sparse linux-source-6.12 perl libjansson-dev pkg-config python3 util-linux)
 # --bench: also the peers the benchmarks measure against.
 [ "${1:-}" = "--bench" ] && PKGS+=(bpftrace)
 # Meta-packages that always resolve to the newest kernel of each line.

@@ -82,13 +82,13 @@ for kver in $kernels; do
 	rm -rf "build/stage/$kver"
 	make -s install KVER="$kver" DESTDIR="$top/build/stage/$kver" >>"$out/build.log" 2>&1
 	# (compressed as the kernel's config says: 6.12 uses .ko.xz)
-	files=$(cd "build/stage/$kver" 2>/dev/null && find . -type f | sort | sed 's/\.ko\.\(xz\|zst\|gz\)$/.ko/' | tr '\n' ' ')
+	files=$(cd "build/stage/$kver/lib/modules" 2>/dev/null && find . -type f | sort | sed 's/\.ko\.\(xz\|zst\|gz\)$/.ko/' | tr '\n' ' ')
 	expect=$(for kb in */Kbuild; do
-		sed -n "s|^obj-m += \(.*\)\.o$|./lib/modules/$kver/updates/${kb%/Kbuild}/\1.ko|p" "$kb"
+		sed -n "s|^obj-m += \(.*\)\.o$|./$kver/updates/${kb%/Kbuild}/\1.ko|p" "$kb"
 	done | sort | tr '\n' ' ')
 	st=0
 	[ "$files" = "$expect" ] || { st=1; echo "# got: $files"; }
-	result $st "$kver: make install DESTDIR= installs exactly the modules"
+	result $st "$kver: make install DESTDIR= installs exactly the modules into lib/modules"
 	b0=$(date +%s)
 	# shellcheck disable=SC2086
 	tests/vm/vmrun -k "$kver" -o "$out" -t "${TK_VM_TIMEOUT:-1500}" -- \

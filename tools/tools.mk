@@ -1,0 +1,26 @@
+# tools/: tkctl, a libkmod CLI.  Included by the top Makefile.
+TKCTL_LIBS := $(shell pkg-config --libs libkmod jansson 2>/dev/null || echo -lkmod -ljansson)
+
+tools: $(HOSTDIR)/tkctl
+
+$(HOSTDIR)/tkctl: tools/tkctl.c tools/tkctl_lib.c tools/tkctl.h include/tkcore/version.h
+	@mkdir -p $(HOSTDIR)
+	$(CC) $(TOOL_CFLAGS) -o $@ tools/tkctl.c tools/tkctl_lib.c $(TKCTL_LIBS)
+
+$(HOSTDIR)/test_tkctl: tests/unit/test_tkctl.c tools/tkctl_lib.c tools/tkctl.h
+	@mkdir -p $(HOSTDIR)
+	$(CC) $(HOST_CFLAGS) -o $@ tests/unit/test_tkctl.c tools/tkctl_lib.c
+
+UNIT_TESTS += $(HOSTDIR)/test_tkctl
+
+PREFIX ?= /usr/local
+
+install: install-tools
+
+install-tools: $(HOSTDIR)/tkctl
+	install -D -m 0755 $(HOSTDIR)/tkctl $(DESTDIR)$(PREFIX)/bin/tkctl
+	install -D -m 0644 tools/tkctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/tkctl.1
+	install -D -m 0644 tools/tkctl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tkctl
+
+.PHONY: install-tools
