@@ -605,6 +605,35 @@ static int cmd_stats(int argc, char **argv)
 	return TKCTL_OK;
 }
 
+/* krp list --json: one object per line of funcs, its key=value pairs. */
+static void krp_list_json(char *text)
+{
+	json_t *arr = json_array(), *o;
+	char *line, *save = NULL, *kv, *save2, *eq, *reason;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		o = json_object();
+		reason = strstr(line, " reason=");
+		if (reason) {
+			*reason = '\0';
+			json_object_set_new(o, "reason", json_string(reason + 8));
+		}
+		kv = strtok_r(line, " ", &save2);
+		json_object_set_new(o, "function", json_string(kv));
+		while ((kv = strtok_r(NULL, " ", &save2))) {
+			eq = strchr(kv, '=');
+			if (!eq)
+				continue;
+			*eq = '\0';
+			json_object_set_new(o, kv, json_string(eq + 1));
+		}
+		json_array_append_new(arr, o);
+	}
+	json_dumpf(arr, stdout, JSON_INDENT(2));
+	printf("\n");
+	json_decref(arr);
+}
+
 static int cmd_krp(int argc, char **argv)
 {
 	char path[512], cmd[4096], *text;
@@ -620,7 +649,10 @@ static int cmd_krp(int argc, char **argv)
 			fprintf(stderr, "tkctl: krp is not loaded\n");
 			return TKCTL_EFAIL;
 		}
-		fputs(text, stdout);
+		if (json_out)
+			krp_list_json(text);
+		else
+			fputs(text, stdout);
 		free(text);
 		return TKCTL_OK;
 	}
@@ -662,7 +694,7 @@ static const char usage[] =
 "  krp add|del SYM...  change what krp profiles\n"
 "  krp reset [SYM...]  zero krp's counters\n"
 "  krp list            what krp profiles, and why a name failed\n"
-"  help [COMMAND]      this text\n"
+"  help [COMMAND]      this text, or one command's\n"
 "\n"
 "Features: core (tkcore), krp, kmp, irqstat, leaksim.\n"
 "Options:\n"
@@ -672,6 +704,47 @@ static const char usage[] =
 "  --version           print the version\n"
 "Exit codes: 0 ok, 1 failure, 2 usage, 3 not root, 4 unknown feature,\n"
 "5 module not found, 6 module or parameter refused, 7 module in use.\n";
+
+static const struct {
+	const char *cmd;
+	const char *text;
+} cmd_help_texts[] = {
+	{ "load", "tkctl [--from DIR] load FEATURE [name=value...] [FEATURE [name=value...]]...\n"
+	  "  Load features through libkmod, tkcore first.  Parameters follow the\n"
+	  "  feature they are for.  'all' loads every available feature but\n"
+	  "  leaksim.  Already loaded is not an error.  Needs root.\n"
+	  "  e.g. tkctl load core log_interval=1 krp funcs=sys_getpid,sys_clone\n" },
+	{ "unload", "tkctl unload FEATURE...|all\n"
+	  "  Unload in reverse dependency order; tkcore last, only when named or\n"
+	  "  with 'all', and only when nothing uses it (else exit 7).  Needs root.\n" },
+	{ "status", "tkctl [--json] status\n"
+	  "  Every module: loaded, refcount, users, parameters, a health line.\n" },
+	{ "stats", "tkctl [--json] stats [FEATURE]\n"
+	  "  krp: calls, avg, min, p50, p90, p99, max, missed per function;\n"
+	  "  kmp and leaksim: their counters.\n" },
+	{ "krp", "tkctl krp add|del SYM...   change what krp profiles (root)\n"
+	  "tkctl krp reset [SYM...]    zero counters (root)\n"
+	  "tkctl [--json] krp list     functions, mechanism, state, failure reason\n" },
+	{ "help", "tkctl help [COMMAND]\n" },
+};
+
+static int cmd_help(const char *cmd)
+{
+	size_t i;
+
+	if (!cmd) {
+		fputs(usage, stdout);
+		return TKCTL_OK;
+	}
+	for (i = 0; i < sizeof(cmd_help_texts) / sizeof(cmd_help_texts[0]); i++) {
+		if (!strcmp(cmd, cmd_help_texts[i].cmd)) {
+			fputs(cmd_help_texts[i].text, stdout);
+			return TKCTL_OK;
+		}
+	}
+	fprintf(stderr, "tkctl: no command '%s'\n", cmd);
+	return TKCTL_EUSAGE;
+}
 
 int main(int argc, char **argv)
 {
@@ -726,10 +799,8 @@ int main(int argc, char **argv)
 		return cmd_stats(argc, argv);
 	if (!strcmp(cmd, "krp"))
 		return cmd_krp(argc, argv);
-	if (!strcmp(cmd, "help")) {
-		fputs(usage, stdout);
-		return TKCTL_OK;
-	}
+	if (!strcmp(cmd, "help"))
+		return cmd_help(argc ? argv[0] : NULL);
 	die_usage("unknown command '%s'", cmd);
 	return TKCTL_EUSAGE;
 }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# tkctl's read commands and usage errors on the host, against a fixture
+# sysfs/proc tree (TKCTL_SYSFS_ROOT/TKCTL_PROC_ROOT); no kernel module needed.
+cd "$(dirname "$0")/../.."
+TKCTL=$PWD/build/host/tkctl
+n=0 fail=0
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail + 1)); fi; }
+t() { local d=$1; shift; "$@" >/dev/null 2>&1; ok $? "$d"; }
+
+fx=$(mktemp -d)
+trap 'rm -rf "$fx"' EXIT
+mkdir -p "$fx/sys/class/qeexo/profiler" "$fx/sys/class/qeexo/leaksim" "$fx/sys/class/qeexo/telemetry" "$fx/proc"
+hist="0,0,0,0,0,0,0,0,0,5,7,1$(printf ',0%.0s' $(seq 28))"
+cat >"$fx/sys/class/qeexo/profiler/stats_ext" <<EOT
+sys_getpid target=__x64_sys_getpid mech=fprobe count=13 total_ns=18473 min_ns=900 max_ns=4000 missed=2 p50_ns=1023 p90_ns=2047 p99_ns=4000 hist=$hist
+vfs_read target=vfs_read mech=kretprobe count=0 total_ns=0 min_ns=0 max_ns=0 missed=0 p50_ns=0 p90_ns=0 p99_ns=0 hist=$(printf '0,%.0s' $(seq 39))0
+EOT
+printf '7\n' >"$fx/sys/class/qeexo/leaksim/kmalloc_dropped"
+export TKCTL_SYSFS_ROOT=$fx/sys TKCTL_PROC_ROOT=$fx/proc
+
+out=$("$TKCTL" stats krp)
+ok "$(grep -Ec '^sys_getpid +13 +1.42 us +900 ns +1.02 us +2.05 us +4.00 us +4.00 us +2$' <<<"$out" | grep -qx 1; echo $?)" "stats krp: one formatted row per function"
+ok "$(grep -Ec '^vfs_read +0 +0 ns' <<<"$out" | grep -qx 1; echo $?)" "a function with no calls"
+j=$("$TKCTL" --json stats)
+t "--json stats: krp rows and leaksim counter" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+r = d["krp"][0]
+assert r["function"] == "sys_getpid" and r["avg_ns"] == 1421 and r["missed"] == 2 and r["p90_ns"] == 2047
+assert d["leaksim"]["kmalloc_dropped"] == 7
+' "$j"
+out=$("$TKCTL" stats kmp)
+ok "$([ "$out" = "kmp: not loaded" ]; echo $?)" "stats of an absent feature says so"
+"$TKCTL" bogus >/dev/null 2>&1; ok "$([ $? -eq 2 ]; echo $?)" "unknown command: exit 2"
+"$TKCTL" stats bogus >/dev/null 2>&1; ok "$([ $? -eq 4 ]; echo $?)" "unknown feature: exit 4"
+"$TKCTL" help krp | grep -q 'krp list'; ok $? "help COMMAND"
+"$TKCTL" --version | grep -Eq '^tkctl [0-9]+\.[0-9]+\.[0-9]+$'; ok $? "--version"
+echo "1..$n"
+[ $fail -eq 0 ]
