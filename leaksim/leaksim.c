@@ -3,30 +3,94 @@
  * leaksim.c - deliberate, counted kernel memory leaks.
  *
  * leaksim exists to give leak detectors (kmemleak, and the kit's own kmp)
- * something real to find.  At load it allocates kmalloc_dropped blocks of
- * LEAKSIM_BLOCK bytes with kmalloc() and forgets their addresses, as the
- * original telemetry module did with one block.  Those blocks stay leaked
- * after unload: that is the point.  The control file for leaks on demand,
- * vmalloc leaks and held blocks come with kmp.
+ * something real to find.  It allocates blocks on demand, each of one kind:
+ *
+ *   kmalloc  LEAKSIM_BLOCK (64) bytes from kmalloc(), for kmemleak;
+ *   vmalloc  vmalloc_size bytes from vmalloc(), for kmp;
+ *
+ * and each either
+ *
+ *   dropped  its address is forgotten: a real leak, which stays after unload;
+ *   held     its address is kept in leaksim_held[], a module-owned array
+ *            whose range /sys/class/qeexo/leaksim/held_range shows, so that
+ *            a scan of that range (kmp) finds a pointer to the block.
+ *
+ * At load the module parameters kmalloc_dropped (default 1: the original
+ * telemetry module's one small leak), kmalloc_held, vmalloc_dropped and
+ * vmalloc_held say how many of each; at runtime the root-only control file
+ * takes "<kind>_<dropped|held> N" and "free" (release every held block).
+ * Unload releases the held blocks too.  A command either does all it says or
+ * fails with nothing changed: dropped blocks are forgotten only once all N
+ * were allocated.
+ *
+ * The blocks are allocated by leaksim_alloc(), which is never inlined: the
+ * allocation site a detector reports is then in leaksim's .text, also for the
+ * blocks leaked at load (module_init code is freed after load).
+ *
+ * Benchmark knobs (tests/bench/guest-kmp.sh): "region N" allocates an N MiB
+ * region with vzalloc() (not tracked by kmp, which traces vmalloc() only),
+ * "region_fill N" makes every Nth word of it point at (or 8 bytes past) a held
+ * block, region_range shows where it is, a read of region_read_ns reads it
+ * the way kmp's scan does but without looking at the words, and a read of
+ * vmalloc_pair_ns times vmalloc()+vfree() pairs.
  *
  * It is also the first feature module of tkcore: it registers the device
- * /sys/class/qeexo/leaksim/ with the file kmalloc_dropped (blocks leaked so
- * far by this instance) and adds leaksim_kmalloc_dropped to every snapshot.
+ * /sys/class/qeexo/leaksim/ with its files, and adds leaksim_kmalloc_dropped
+ * and leaksim_vmalloc_dropped to every snapshot.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <tkcore/tkcore.h>
 #include <tkcore/version.h>
 
 #define LEAKSIM_BLOCK		64
 #define LEAKSIM_MAX_BLOCKS	4096
+#define LEAKSIM_MAX_HELD	4096
+#define LEAKSIM_MAX_VSIZE	(16 << 20)
+#define LEAKSIM_CTL_MAX		64
+#define LEAKSIM_MAX_REGION_MB	1024
+#define LEAKSIM_PAIRS		1000
+
+enum leaksim_kind {
+	LEAKSIM_KMALLOC,
+	LEAKSIM_VMALLOC,
+	LEAKSIM_NR_KINDS,
+};
 
 static unsigned int kmalloc_dropped = 1;
-static atomic_long_t leaksim_dropped = ATOMIC_LONG_INIT(0);
+static unsigned int kmalloc_held;
+static unsigned int vmalloc_dropped;
+static unsigned int vmalloc_held;
+static unsigned int vmalloc_size = PAGE_SIZE;
+
+/* Blocks leaked on purpose by this instance, per kind. */
+static atomic_long_t leaksim_dropped[LEAKSIM_NR_KINDS];
+
+/*
+ * The held blocks: leaksim_held[0..leaksim_nr_held) point to them, and
+ * leaksim_held_kind[] says how each was allocated.  leaksim_lock serialises
+ * every change; readers of the counts need no lock.
+ */
+static DEFINE_MUTEX(leaksim_lock);
+static void *leaksim_held[LEAKSIM_MAX_HELD];
+static u8 leaksim_held_kind[LEAKSIM_MAX_HELD];
+static unsigned int leaksim_nr_held;
+static unsigned int leaksim_nr_held_kind[LEAKSIM_NR_KINDS];
+
+/* The benchmark region (vzalloc()), under leaksim_lock. */
+static unsigned long *leaksim_region;
+static size_t leaksim_region_size;
+
+/* ---- parameters ---- */
 
 static int leaksim_param_set(const char *val, const struct kernel_param *kp)
 {
@@ -45,46 +109,406 @@ static const struct kernel_param_ops leaksim_count_ops = {
 	.get = param_get_uint,
 };
 
+static int leaksim_param_set_size(const char *val,
+				  const struct kernel_param *kp)
+{
+	u32 v;
+	int ret;
+
+	ret = tk_parse_u32_range(val, strlen(val), 1, LEAKSIM_MAX_VSIZE, &v);
+	if (ret)
+		return ret;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops leaksim_size_ops = {
+	.set = leaksim_param_set_size,
+	.get = param_get_uint,
+};
+
 module_param_cb(kmalloc_dropped, &leaksim_count_ops, &kmalloc_dropped, 0444);
 MODULE_PARM_DESC(kmalloc_dropped,
 		 "kmalloc blocks to leak at load (0..4096, default 1)");
+module_param_cb(kmalloc_held, &leaksim_count_ops, &kmalloc_held, 0444);
+MODULE_PARM_DESC(kmalloc_held,
+		 "kmalloc blocks to allocate and hold at load (0..4096, default 0)");
+module_param_cb(vmalloc_dropped, &leaksim_count_ops, &vmalloc_dropped, 0444);
+MODULE_PARM_DESC(vmalloc_dropped,
+		 "vmalloc blocks to leak at load (0..4096, default 0)");
+module_param_cb(vmalloc_held, &leaksim_count_ops, &vmalloc_held, 0444);
+MODULE_PARM_DESC(vmalloc_held,
+		 "vmalloc blocks to allocate and hold at load (0..4096, default 0)");
+module_param_cb(vmalloc_size, &leaksim_size_ops, &vmalloc_size, 0444);
+MODULE_PARM_DESC(vmalloc_size,
+		 "bytes per vmalloc block (1..16777216, default PAGE_SIZE)");
 
-static void leaksim_leak_kmalloc(unsigned int n)
+/* ---- allocating and releasing ---- */
+
+/* Never inlined: the allocation site is this function, in .text. */
+static noinline void *leaksim_alloc(enum leaksim_kind kind)
 {
-	unsigned int i;
+	size_t size;
 	char *p;
 
-	for (i = 0; i < n; i++) {
-		p = kmalloc(LEAKSIM_BLOCK, GFP_KERNEL);
-		if (!p)
-			break;
-		/* Something recognisable in a kmemleak hex dump. */
-		strscpy(p, "leaksim dropped block", LEAKSIM_BLOCK);
-		atomic_long_inc(&leaksim_dropped);
-		/* The address is forgotten here, on purpose. */
+	if (kind == LEAKSIM_VMALLOC) {
+		size = vmalloc_size;
+		p = vmalloc(size);
+	} else {
+		size = LEAKSIM_BLOCK;
+		p = kmalloc(size, GFP_KERNEL);
 	}
+	/* Something recognisable in a hex dump. */
+	if (p)
+		strscpy(p, "leaksim block", size);
+	return p;
 }
+
+static void leaksim_release(enum leaksim_kind kind, void *p)
+{
+	if (kind == LEAKSIM_VMALLOC)
+		vfree(p);
+	else
+		kfree(p);
+}
+
+/* Leak @n blocks of @kind: all of them, or none (-ENOMEM). */
+static int leaksim_drop(enum leaksim_kind kind, unsigned int n)
+{
+	void **tmp;
+	unsigned int i;
+	int ret = 0;
+
+	if (!n)
+		return 0;
+	tmp = kvcalloc(n, sizeof(*tmp), GFP_KERNEL);
+	if (!tmp)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		tmp[i] = leaksim_alloc(kind);
+		if (!tmp[i]) {
+			ret = -ENOMEM;
+			while (i--)
+				leaksim_release(kind, tmp[i]);
+			break;
+		}
+	}
+	if (!ret)
+		atomic_long_add(n, &leaksim_dropped[kind]);
+	/* Forget the addresses for good: no copy left in freed memory. */
+	memzero_explicit(tmp, n * sizeof(*tmp));
+	kvfree(tmp);
+	return ret;
+}
+
+/* Allocate and hold @n blocks of @kind: all of them, or none. */
+static int leaksim_hold(enum leaksim_kind kind, unsigned int n)
+{
+	unsigned int i, first = leaksim_nr_held;
+	void *p;
+
+	lockdep_assert_held(&leaksim_lock);
+	if (n > LEAKSIM_MAX_HELD - leaksim_nr_held)
+		return -ENOSPC;
+	for (i = 0; i < n; i++) {
+		p = leaksim_alloc(kind);
+		if (!p) {
+			while (i--) {
+				p = leaksim_held[first + i];
+				WRITE_ONCE(leaksim_held[first + i], NULL);
+				leaksim_release(kind, p);
+			}
+			return -ENOMEM;
+		}
+		leaksim_held_kind[first + i] = kind;
+		WRITE_ONCE(leaksim_held[first + i], p);
+	}
+	leaksim_nr_held += n;
+	WRITE_ONCE(leaksim_nr_held_kind[kind], leaksim_nr_held_kind[kind] + n);
+	return 0;
+}
+
+static void leaksim_free_held(void)
+{
+	unsigned int i;
+	void *p;
+
+	lockdep_assert_held(&leaksim_lock);
+	for (i = 0; i < leaksim_nr_held; i++) {
+		p = leaksim_held[i];
+		WRITE_ONCE(leaksim_held[i], NULL);
+		leaksim_release(leaksim_held_kind[i], p);
+	}
+	leaksim_nr_held = 0;
+	for (i = 0; i < LEAKSIM_NR_KINDS; i++)
+		WRITE_ONCE(leaksim_nr_held_kind[i], 0);
+}
+
+/* ---- the benchmark region ---- */
+
+static int leaksim_set_region(unsigned int mib)
+{
+	unsigned long *p = NULL;
+
+	lockdep_assert_held(&leaksim_lock);
+	if (mib) {
+		p = vzalloc((size_t)mib << 20);
+		if (!p)
+			return -ENOMEM;
+	}
+	vfree(leaksim_region);
+	leaksim_region = p;
+	leaksim_region_size = (size_t)mib << 20;
+	return 0;
+}
+
+/* Every @every-th word: a held block's address, +8 every other round. */
+static int leaksim_fill_region(unsigned int every)
+{
+	size_t i, j, n = leaksim_region_size / sizeof(unsigned long);
+	unsigned long v;
+
+	lockdep_assert_held(&leaksim_lock);
+	if (!leaksim_region)
+		return -ENXIO;
+	memset(leaksim_region, 0, leaksim_region_size);
+	if (!every || !leaksim_nr_held)
+		return 0;
+	for (i = 0, j = 0; i < n; i += every, j++) {
+		v = (unsigned long)leaksim_held[j % leaksim_nr_held];
+		if ((j / leaksim_nr_held) & 1)
+			v += sizeof(unsigned long);
+		leaksim_region[i] = v;
+		if (!(j % 4096))
+			cond_resched();
+	}
+	return 0;
+}
+
+/* ---- files ---- */
 
 static ssize_t kmalloc_dropped_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&leaksim_dropped));
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&leaksim_dropped[LEAKSIM_KMALLOC]));
 }
 static DEVICE_ATTR_RO(kmalloc_dropped);
 
+static ssize_t vmalloc_dropped_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&leaksim_dropped[LEAKSIM_VMALLOC]));
+}
+static DEVICE_ATTR_RO(vmalloc_dropped);
+
+static ssize_t kmalloc_held_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(leaksim_nr_held_kind[LEAKSIM_KMALLOC]));
+}
+static DEVICE_ATTR_RO(kmalloc_held);
+
+static ssize_t vmalloc_held_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(leaksim_nr_held_kind[LEAKSIM_VMALLOC]));
+}
+static DEVICE_ATTR_RO(vmalloc_held);
+
+static ssize_t held_range_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%#lx %#lx\n", (unsigned long)leaksim_held,
+			  (unsigned long)(leaksim_held + LEAKSIM_MAX_HELD));
+}
+static DEVICE_ATTR_ADMIN_RO(held_range);
+
+static ssize_t region_range_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	unsigned long s, e;
+
+	mutex_lock(&leaksim_lock);
+	s = (unsigned long)leaksim_region;
+	e = s + leaksim_region_size;
+	mutex_unlock(&leaksim_lock);
+	if (!s)
+		return -ENODATA;
+	return sysfs_emit(buf, "%#lx %#lx\n", s, e);
+}
+static DEVICE_ATTR_ADMIN_RO(region_range);
+
+/* A plain read of the region, one page at a time as kmp's scan reads. */
+static ssize_t region_read_ns_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	size_t off;
+	void *page;
+	u64 t0, t;
+	int ret = 0;
+
+	page = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	mutex_lock(&leaksim_lock);
+	if (!leaksim_region)
+		ret = -ENODATA;
+	t0 = ktime_get_ns();
+	for (off = 0; !ret && off < leaksim_region_size; off += PAGE_SIZE) {
+		if (copy_from_kernel_nofault(page, (void *)leaksim_region + off,
+					     PAGE_SIZE))
+			ret = -EFAULT;
+		cond_resched();
+	}
+	t = ktime_get_ns() - t0;
+	mutex_unlock(&leaksim_lock);
+	kfree(page);
+	return ret ? ret : sysfs_emit(buf, "%llu\n", t);
+}
+static DEVICE_ATTR_ADMIN_RO(region_read_ns);
+
+/* Mean time of one vmalloc(vmalloc_size) + vfree() pair. */
+static ssize_t vmalloc_pair_ns_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	unsigned int i;
+	u64 t0, t;
+	void *p;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < LEAKSIM_PAIRS; i++) {
+		p = leaksim_alloc(LEAKSIM_VMALLOC);
+		if (!p)
+			return -ENOMEM;
+		vfree(p);
+	}
+	t = ktime_get_ns() - t0;
+	return sysfs_emit(buf, "%llu\n", div_u64(t, LEAKSIM_PAIRS));
+}
+static DEVICE_ATTR_ADMIN_RO(vmalloc_pair_ns);
+
+enum leaksim_cmd {
+	LEAKSIM_CMD_FREE,
+	LEAKSIM_CMD_KMALLOC_DROPPED,
+	LEAKSIM_CMD_KMALLOC_HELD,
+	LEAKSIM_CMD_VMALLOC_DROPPED,
+	LEAKSIM_CMD_VMALLOC_HELD,
+	LEAKSIM_CMD_REGION,
+	LEAKSIM_CMD_REGION_FILL,
+	LEAKSIM_NR_CMDS,
+};
+
+/* The control commands: name, and the largest N (0: takes no N). */
+static const struct {
+	const char *name;
+	u32 max;
+} leaksim_cmds[LEAKSIM_NR_CMDS] = {
+	[LEAKSIM_CMD_FREE] = { "free", 0 },
+	[LEAKSIM_CMD_KMALLOC_DROPPED] = { "kmalloc_dropped", LEAKSIM_MAX_BLOCKS },
+	[LEAKSIM_CMD_KMALLOC_HELD] = { "kmalloc_held", LEAKSIM_MAX_BLOCKS },
+	[LEAKSIM_CMD_VMALLOC_DROPPED] = { "vmalloc_dropped", LEAKSIM_MAX_BLOCKS },
+	[LEAKSIM_CMD_VMALLOC_HELD] = { "vmalloc_held", LEAKSIM_MAX_BLOCKS },
+	[LEAKSIM_CMD_REGION] = { "region", LEAKSIM_MAX_REGION_MB },
+	[LEAKSIM_CMD_REGION_FILL] = { "region_fill", U32_MAX },
+};
+
+/*
+ * Parse "<command>" or "<command> N", with an optional trailing newline.
+ * Returns the command, or -EINVAL / -ERANGE.
+ */
+static int leaksim_parse(const char *buf, size_t count, u32 *n)
+{
+	size_t len = count, name_len;
+	const char *sp;
+	int c;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	sp = memchr(buf, ' ', len);
+	name_len = sp ? sp - buf : len;
+	for (c = 0; c < LEAKSIM_NR_CMDS; c++) {
+		if (strlen(leaksim_cmds[c].name) != name_len ||
+		    memcmp(buf, leaksim_cmds[c].name, name_len))
+			continue;
+		if (!leaksim_cmds[c].max)
+			return sp ? -EINVAL : c;
+		if (!sp)
+			return -EINVAL;
+		/* The number, with the trailing newline if there was one. */
+		*n = 0;
+		return tk_parse_u32_range(sp + 1, count - name_len - 1, 0,
+					  leaksim_cmds[c].max, n) ?: c;
+	}
+	return -EINVAL;
+}
+
+static ssize_t control_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	int cmd, ret = 0;
+	u32 n = 0;
+
+	if (count > LEAKSIM_CTL_MAX)
+		return -EINVAL;
+	cmd = leaksim_parse(buf, count, &n);
+	if (cmd < 0)
+		return cmd;
+	mutex_lock(&leaksim_lock);
+	switch (cmd) {
+	case LEAKSIM_CMD_FREE:
+		leaksim_free_held();
+		break;
+	case LEAKSIM_CMD_KMALLOC_DROPPED:
+		ret = leaksim_drop(LEAKSIM_KMALLOC, n);
+		break;
+	case LEAKSIM_CMD_KMALLOC_HELD:
+		ret = leaksim_hold(LEAKSIM_KMALLOC, n);
+		break;
+	case LEAKSIM_CMD_VMALLOC_DROPPED:
+		ret = leaksim_drop(LEAKSIM_VMALLOC, n);
+		break;
+	case LEAKSIM_CMD_VMALLOC_HELD:
+		ret = leaksim_hold(LEAKSIM_VMALLOC, n);
+		break;
+	case LEAKSIM_CMD_REGION:
+		ret = leaksim_set_region(n);
+		break;
+	case LEAKSIM_CMD_REGION_FILL:
+		ret = leaksim_fill_region(n);
+		break;
+	}
+	mutex_unlock(&leaksim_lock);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(control);
+
 static struct attribute *leaksim_attrs[] = {
 	&dev_attr_kmalloc_dropped.attr,
+	&dev_attr_vmalloc_dropped.attr,
+	&dev_attr_kmalloc_held.attr,
+	&dev_attr_vmalloc_held.attr,
+	&dev_attr_held_range.attr,
+	&dev_attr_control.attr,
+	&dev_attr_region_range.attr,
+	&dev_attr_region_read_ns.attr,
+	&dev_attr_vmalloc_pair_ns.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(leaksim);
 
 static const char * const leaksim_keys[] = {
 	"leaksim_kmalloc_dropped",
+	"leaksim_vmalloc_dropped",
 };
 
 static void leaksim_snapshot(const struct tk_feature *feat, u64 *vals)
 {
-	vals[0] = atomic_long_read(&leaksim_dropped);
+	vals[0] = atomic_long_read(&leaksim_dropped[LEAKSIM_KMALLOC]);
+	vals[1] = atomic_long_read(&leaksim_dropped[LEAKSIM_VMALLOC]);
 }
 
 static struct tk_feature leaksim_feature = {
@@ -96,6 +520,8 @@ static struct tk_feature leaksim_feature = {
 	.snapshot = leaksim_snapshot,
 };
 
+/* ---- load and unload ---- */
+
 static int __init leaksim_init(void)
 {
 	int ret;
@@ -105,16 +531,39 @@ static int __init leaksim_init(void)
 		pr_err("cannot register with tkcore: %d\n", ret);
 		return ret;
 	}
-	leaksim_leak_kmalloc(kmalloc_dropped);
+	mutex_lock(&leaksim_lock);
+	ret = leaksim_drop(LEAKSIM_KMALLOC, kmalloc_dropped);
+	if (!ret)
+		ret = leaksim_drop(LEAKSIM_VMALLOC, vmalloc_dropped);
+	if (!ret)
+		ret = leaksim_hold(LEAKSIM_KMALLOC, kmalloc_held);
+	if (!ret)
+		ret = leaksim_hold(LEAKSIM_VMALLOC, vmalloc_held);
+	if (ret)
+		leaksim_free_held();
+	mutex_unlock(&leaksim_lock);
+	if (ret) {
+		tk_unregister_feature(&leaksim_feature);
+		return ret;
+	}
 	if (kmalloc_dropped)
 		pr_info("leaked %ld kmalloc block(s) of %d bytes on purpose\n",
-			atomic_long_read(&leaksim_dropped), LEAKSIM_BLOCK);
+			atomic_long_read(&leaksim_dropped[LEAKSIM_KMALLOC]),
+			LEAKSIM_BLOCK);
+	if (vmalloc_dropped)
+		pr_info("leaked %ld vmalloc block(s) of %u bytes on purpose\n",
+			atomic_long_read(&leaksim_dropped[LEAKSIM_VMALLOC]),
+			vmalloc_size);
 	return 0;
 }
 
 static void __exit leaksim_exit(void)
 {
 	tk_unregister_feature(&leaksim_feature);
+	mutex_lock(&leaksim_lock);
+	leaksim_free_held();
+	leaksim_set_region(0);
+	mutex_unlock(&leaksim_lock);
 }
 
 module_init(leaksim_init);

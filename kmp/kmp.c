@@ -1,0 +1,949 @@
+// SPDX-License-Identifier: GPL-2.0
+/**
+ * DOC: kmp - the kernel memory profiler, a leak detector for vmalloc()/vfree()
+ *
+ * kmp records every block allocated with vmalloc() and forgets it when it is
+ * given to vfree().  Reading /sys/class/qeexo/profiler/memleaks scans a
+ * memory range chosen by the user (scan_start_addr, scan_end_addr) for
+ * pointer-sized words equal to the start address of a live block: a block
+ * that some word points to is "not freed yet", one that none points to is a
+ * "possible leak".  Like kmemleak (mm/kmemleak.c) only exact start addresses
+ * count, and unlike kmemleak the range is the user's, not the whole kernel.
+ *
+ * Tracing.  A kretprobe on the function behind vmalloc() (vmalloc, or
+ * vmalloc_noprof from 6.10: TK_VMALLOC_SYM in compat.h) and a kprobe on
+ * vfree(), as in samples/kprobes.  The kretprobe's entry handler saves the
+ * requested size and a raw stack trace in the instance's private data; its
+ * return handler takes the returned address and the return address of the
+ * call (the allocating instruction pointer, which rethook puts in regs->ip,
+ * right even when other kretprobes hook the same call), cuts the stack
+ * trace so that it starts at that caller, and records the block.  The
+ * vfree() pre-handler removes the block passed to it, if tracked.
+ * Allocations through other functions (vzalloc(), __vmalloc(), kvmalloc(),
+ * ...) are not tracked, and a vfree() of an untracked address changes
+ * nothing.
+ *
+ * Tracking.  Records come from a pool of max_blocks entries (module
+ * parameter) allocated at load: probe handlers never allocate.  A live record
+ * is in a hash table keyed by its start address and on the list of live
+ * blocks; a free one is on the free list.  Insert and remove are O(1).  One
+ * raw spinlock, taken with interrupts off, guards the table, both lists and
+ * the counters: vmalloc() runs in process context, vfree() also in interrupt
+ * context, never in NMI context, and kprobe handlers run with preemption off
+ * (hence a raw spinlock).  When the pool is empty the allocation is counted in
+ * track_overflow and not tracked; a vmalloc() the kretprobe missed (all of its
+ * maxactive instances in use) or a recursive hit is counted in missed.  If a
+ * vfree() was missed, the next block at the same address replaces the stale
+ * record.
+ *
+ * Scanning.  A read of memleaks or memleaks_ext from offset 0 takes one scan
+ * (tk_textfile keeps the text for the rest of that pass; if the text outgrows
+ * its buffer, the result of the same scan is formatted again): copy the live
+ * blocks under the lock into a snapshot (the lock is held only for that
+ * copy), sort their start addresses, then read [start, end) in chunks of at
+ * most one page with copy_from_kernel_nofault() and cond_resched() between
+ * chunks.  Each word goes through a min/max check against the snapshot (eight
+ * words at a time, without branches), then a one-bit hash filter, and only
+ * then a binary search.  A chunk that cannot be read (unmapped, being
+ * vfree()d, not a kernel address) ends the scan with -EFAULT and a
+ * rate-limited message; a fatal signal ends it with -EINTR.  kmp's own
+ * records and snapshot hold every start address, so where they lie inside the
+ * range they read as zeros.  The blocks themselves may be vfree()d during the
+ * scan: the snapshot is a copy and the lock is not held while scanning.
+ *
+ * Lifetimes.  At load: pool and table, then the vfree() kprobe, then the
+ * kretprobe (so no tracked block can miss its vfree()), then the sysfs files
+ * (tk_register_feature()).  At unload the reverse: the files go first
+ * (tk_unregister_feature() waits for running reads), then the kretprobe and
+ * the kprobe (unregistering waits until no handler runs; calls still inside
+ * vmalloc() then return without calling the handler), and only then are the
+ * pool, the table and any kept scan result freed.  The blocks themselves are
+ * never freed by kmp.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/hash.h>
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/kprobes.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/log2.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/stacktrace.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <tkcore/tkcore.h>
+#include <tkcore/version.h>
+
+/* Stack entries kept per block, and taken before cutting at the caller. */
+#define KMP_STACK_DEPTH		8
+#define KMP_RAW_DEPTH		16
+/* Largest scan chunk: one page, so that one unmapped page fails alone. */
+#define KMP_CHUNK		PAGE_SIZE
+/* Longest memleaks line: 0x + 16 digits, ':', status, ':', 0x + 16, '\n'. */
+#define KMP_LINE_MAX		64
+/* Typical memleaks_ext entry: its line plus KMP_STACK_DEPTH stack lines. */
+#define KMP_EXT_ENTRY_EST	768
+#define KMP_MIN_BLOCKS		16
+#define KMP_MAX_BLOCKS		(1024U * 1024)
+
+/**
+ * struct kmp_block - a live vmalloc() block, or a free pool entry
+ * @hnode: in kmp_hash while live
+ * @node: on kmp_live while live, on kmp_free otherwise
+ * @start: the address vmalloc() returned
+ * @ip: return address of the vmalloc() call: the allocation site
+ * @size: the size asked of vmalloc()
+ * @time_ns: ktime_get_ns() at allocation
+ * @pid: pid of the allocating task
+ * @nr_stack: entries used in @stack
+ * @comm: comm of the allocating task
+ * @stack: stack trace from the allocation site outwards
+ */
+struct kmp_block {
+	struct hlist_node hnode;
+	struct list_head node;
+	unsigned long start;
+	unsigned long ip;
+	unsigned long size;
+	u64 time_ns;
+	pid_t pid;
+	unsigned int nr_stack;
+	char comm[TASK_COMM_LEN];
+	unsigned long stack[KMP_STACK_DEPTH];
+};
+
+/**
+ * struct kmp_ri_data - per-call data of the vmalloc() kretprobe
+ * @size: the size argument
+ * @nr: entries used in @stack
+ * @stack: stack trace taken in the entry handler
+ */
+struct kmp_ri_data {
+	unsigned long size;
+	unsigned int nr;
+	unsigned long stack[KMP_RAW_DEPTH];
+};
+
+/**
+ * struct kmp_key - one block of a scan snapshot, in start address order
+ * @start: the block's start address
+ * @ip: its allocation site
+ * @idx: its index in &struct kmp_scan.blk (memleaks_ext only)
+ */
+struct kmp_key {
+	unsigned long start;
+	unsigned long ip;
+	unsigned int idx;
+};
+
+/**
+ * struct kmp_scan - the result of one scan
+ * @n: blocks in the snapshot
+ * @blk: for memleaks_ext, copies of the live blocks, in list order
+ * @key: the blocks' start addresses and sites, sorted by address
+ * @found: bit i set when a word equal to key[i].start was found
+ * @filter: bit hash_long(start, @filter_bits) set for every block's start
+ * @filter_bits: log2 of the bits in @filter
+ * @lo: start of the range scanned
+ * @hi: end of the range scanned (exclusive)
+ * @now_ns: ktime_get_ns() when the snapshot was taken
+ * @bytes: tracked bytes then
+ * @overflow: track_overflow then
+ * @missed: missed then
+ */
+struct kmp_scan {
+	unsigned int n;
+	struct kmp_block *blk;
+	struct kmp_key *key;
+	unsigned long *found;
+	unsigned long *filter;
+	unsigned int filter_bits;
+	unsigned long lo;
+	unsigned long hi;
+	u64 now_ns;
+	unsigned long bytes;
+	unsigned long overflow;
+	unsigned long missed;
+};
+
+/**
+ * struct kmp_view - one of the two scan files
+ * @tf: its tk_textfile
+ * @ext: true for memleaks_ext
+ * @res: scan result kept because its text overflowed the buffer
+ * @res_size: size of the buffer that overflowed
+ * @res_time: jiffies when @res was kept
+ *
+ * @res is only ever used by the retry that tk_textfile makes at once, with a
+ * larger buffer, under the textfile's mutex; a new pass starts a new scan.
+ */
+struct kmp_view {
+	struct tk_textfile tf;
+	bool ext;
+	struct kmp_scan *res;
+	size_t res_size;
+	unsigned long res_time;
+};
+
+static unsigned int max_blocks = 65536;
+
+static DEFINE_RAW_SPINLOCK(kmp_lock);
+static struct kmp_block *kmp_pool;
+static struct hlist_head *kmp_hash;
+static unsigned int kmp_hash_bits;
+static LIST_HEAD(kmp_live);
+static LIST_HEAD(kmp_free);
+/* Written under kmp_lock, read anywhere. */
+static unsigned long kmp_nr_blocks;
+static unsigned long kmp_nr_bytes;
+static unsigned long kmp_overflow;
+
+/* The scan range; see the ABI document for how the two files interact. */
+static DEFINE_MUTEX(kmp_range_lock);
+static unsigned long kmp_range_start;
+static unsigned long kmp_range_end;
+static bool kmp_start_set;
+static bool kmp_end_set;
+
+/* ---- parameters ---- */
+
+static int kmp_param_set_blocks(const char *val, const struct kernel_param *kp)
+{
+	u32 v;
+	int ret;
+
+	ret = tk_parse_u32_range(val, strlen(val), KMP_MIN_BLOCKS,
+				 KMP_MAX_BLOCKS, &v);
+	if (ret)
+		return ret;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops kmp_blocks_ops = {
+	.set = kmp_param_set_blocks,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_blocks, &kmp_blocks_ops, &max_blocks, 0444);
+MODULE_PARM_DESC(max_blocks,
+		 "most vmalloc blocks tracked at once (16..1048576, default 65536)");
+
+/* ---- tracking (probe context) ---- */
+
+static struct kmp_block *kmp_find(unsigned long start)
+{
+	struct kmp_block *b;
+
+	hlist_for_each_entry(b, &kmp_hash[hash_long(start, kmp_hash_bits)],
+			     hnode)
+		if (b->start == start)
+			return b;
+	return NULL;
+}
+
+static int kmp_vmalloc_entry(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct kmp_ri_data *d = (struct kmp_ri_data *)ri->data;
+
+	d->size = regs_get_kernel_argument(regs, 0);
+	d->nr = stack_trace_save(d->stack, KMP_RAW_DEPTH, 0);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(kmp_vmalloc_entry);
+
+static int kmp_vmalloc_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct kmp_ri_data *d = (struct kmp_ri_data *)ri->data;
+	unsigned long start = regs_return_value(regs);
+	/*
+	 * The real return address: rethook sets it as the instruction pointer
+	 * before calling the handlers.  get_kretprobe_retaddr() would give the
+	 * trampoline when another kretprobe on this function hooked first.
+	 */
+	unsigned long ip = instruction_pointer(regs);
+	unsigned int i, first = 0, nr;
+	struct kmp_block *b;
+	unsigned long flags;
+
+	if (!start)
+		return 0;
+	/* The trace starts inside the kprobe machinery: cut it at the caller. */
+	for (i = 0; i < d->nr; i++) {
+		if (d->stack[i] == ip) {
+			first = i;
+			break;
+		}
+	}
+	nr = min_t(unsigned int, d->nr - first, KMP_STACK_DEPTH);
+
+	raw_spin_lock_irqsave(&kmp_lock, flags);
+	b = kmp_find(start);
+	if (b) {
+		/* Its vfree() was missed: the new block replaces the record. */
+		WRITE_ONCE(kmp_nr_bytes, kmp_nr_bytes - b->size);
+	} else {
+		b = list_first_entry_or_null(&kmp_free, struct kmp_block, node);
+		if (!b) {
+			WRITE_ONCE(kmp_overflow, kmp_overflow + 1);
+			raw_spin_unlock_irqrestore(&kmp_lock, flags);
+			return 0;
+		}
+		list_move_tail(&b->node, &kmp_live);
+		hlist_add_head(&b->hnode,
+			       &kmp_hash[hash_long(start, kmp_hash_bits)]);
+		WRITE_ONCE(kmp_nr_blocks, kmp_nr_blocks + 1);
+	}
+	b->start = start;
+	b->ip = ip;
+	b->size = d->size;
+	b->time_ns = ktime_get_ns();
+	b->pid = task_pid_nr(current);
+	strscpy(b->comm, current->comm, sizeof(b->comm));
+	b->nr_stack = nr;
+	memcpy(b->stack, d->stack + first, nr * sizeof(b->stack[0]));
+	WRITE_ONCE(kmp_nr_bytes, kmp_nr_bytes + b->size);
+	raw_spin_unlock_irqrestore(&kmp_lock, flags);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(kmp_vmalloc_ret);
+
+static int kmp_vfree_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	unsigned long start = regs_get_kernel_argument(regs, 0);
+	struct kmp_block *b;
+	unsigned long flags;
+
+	if (!start)
+		return 0;
+	raw_spin_lock_irqsave(&kmp_lock, flags);
+	b = kmp_find(start);
+	if (b) {
+		hlist_del(&b->hnode);
+		list_move(&b->node, &kmp_free);
+		WRITE_ONCE(kmp_nr_blocks, kmp_nr_blocks - 1);
+		WRITE_ONCE(kmp_nr_bytes, kmp_nr_bytes - b->size);
+	}
+	raw_spin_unlock_irqrestore(&kmp_lock, flags);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(kmp_vfree_pre);
+
+static struct kretprobe kmp_vmalloc_rp = {
+	.kp.symbol_name = TK_VMALLOC_SYM,
+	.entry_handler = kmp_vmalloc_entry,
+	.handler = kmp_vmalloc_ret,
+	.data_size = sizeof(struct kmp_ri_data),
+};
+
+static struct kprobe kmp_vfree_kp = {
+	.symbol_name = "vfree",
+	.pre_handler = kmp_vfree_pre,
+};
+
+static unsigned long kmp_missed(void)
+{
+	return READ_ONCE(kmp_vmalloc_rp.nmissed) +
+	       READ_ONCE(kmp_vmalloc_rp.kp.nmissed) +
+	       READ_ONCE(kmp_vfree_kp.nmissed);
+}
+
+/* ---- scanning ---- */
+
+static void kmp_scan_free(struct kmp_scan *s)
+{
+	if (!s)
+		return;
+	kvfree(s->blk);
+	kvfree(s->key);
+	bitmap_free(s->found);
+	bitmap_free(s->filter);
+	kfree(s);
+}
+
+static void kmp_sift_down(struct kmp_key *k, unsigned int i, unsigned int n)
+{
+	struct kmp_key x = k[i];
+	unsigned int c;
+
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && k[c + 1].start > k[c].start)
+			c++;
+		if (k[c].start <= x.start)
+			break;
+		k[i] = k[c];
+		i = c;
+	}
+	k[i] = x;
+}
+
+/* Heapsort by start address, with the comparison inlined. */
+static void kmp_sort_keys(struct kmp_key *k, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = n / 2; i-- > 0; )
+		kmp_sift_down(k, i, n);
+	for (i = n; i-- > 1; ) {
+		swap(k[0], k[i]);
+		kmp_sift_down(k, 0, i);
+		if (!(i % 16384))
+			cond_resched();
+	}
+}
+
+/* Copy the live blocks into @s and sort them by start address. */
+static int kmp_snapshot_blocks(struct kmp_scan *s, bool full)
+{
+	unsigned int cap, n, i, tries;
+	struct kmp_block *b, *c;
+	unsigned long flags;
+
+	for (tries = 0; ; tries++) {
+		cap = READ_ONCE(kmp_nr_blocks);
+		cap += cap / 8 + 16;
+		/* Never more than the pool: then the copy always fits. */
+		if (tries >= 2 || cap > max_blocks)
+			cap = max_blocks;
+		s->key = kvmalloc_array(cap, sizeof(*s->key), GFP_KERNEL);
+		if (full)
+			s->blk = kvmalloc_array(cap, sizeof(*s->blk), GFP_KERNEL);
+		if (!s->key || (full && !s->blk))
+			return -ENOMEM;
+		raw_spin_lock_irqsave(&kmp_lock, flags);
+		if (kmp_nr_blocks <= cap)
+			break;
+		raw_spin_unlock_irqrestore(&kmp_lock, flags);
+		kvfree(s->key);
+		kvfree(s->blk);
+		s->key = NULL;
+		s->blk = NULL;
+	}
+	n = 0;
+	list_for_each_entry(b, &kmp_live, node) {
+		s->key[n].start = b->start;
+		s->key[n].ip = b->ip;
+		s->key[n].idx = n;
+		if (full) {
+			c = &s->blk[n];
+			c->size = b->size;
+			c->time_ns = b->time_ns;
+			c->pid = b->pid;
+			memcpy(c->comm, b->comm, sizeof(c->comm));
+			c->nr_stack = b->nr_stack;
+			memcpy(c->stack, b->stack, sizeof(c->stack));
+		}
+		n++;
+	}
+	s->bytes = kmp_nr_bytes;
+	s->overflow = kmp_overflow;
+	raw_spin_unlock_irqrestore(&kmp_lock, flags);
+	s->now_ns = ktime_get_ns();
+	s->missed = kmp_missed();
+	s->n = n;
+
+	/* About 8 bits per block: most words in [lo, hi] miss the filter. */
+	i = fls(8 * n + 4095);
+	s->filter_bits = min(i, 24U);
+	s->found = bitmap_zalloc(max(n, 1U), GFP_KERNEL);
+	s->filter = bitmap_zalloc(1U << s->filter_bits, GFP_KERNEL);
+	if (!s->found || !s->filter)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		__set_bit(hash_long(s->key[i].start, s->filter_bits), s->filter);
+	kmp_sort_keys(s->key, n);
+	return 0;
+}
+
+/* Zero the words of @buf (a copy of @addr..@addr+@len) that hold kmp's own
+ * memory at [@start, @start + @size).
+ */
+static void kmp_hide(void *buf, unsigned long addr, size_t len,
+		     const void *start, size_t size)
+{
+	unsigned long s = (unsigned long)start, e = s + size;
+	unsigned long from = max(s, addr), to = min(e, addr + len);
+
+	if (start && from < to)
+		memset(buf + (from - addr), 0, to - from);
+}
+
+/* Mark the block starting at @v, if any; @v is in [lo, lo + span]. */
+static void kmp_lookup(struct kmp_scan *s, unsigned long v)
+{
+	unsigned int l = 0, r = s->n, m;
+
+	/* Second filter, one bit per hash: most non-starts stop here. */
+	if (!test_bit(hash_long(v, s->filter_bits), s->filter))
+		return;
+	while (l < r) {
+		m = l + (r - l) / 2;
+		if (s->key[m].start < v)
+			l = m + 1;
+		else
+			r = m;
+	}
+	if (l < s->n && s->key[l].start == v)
+		__set_bit(l, s->found);
+}
+
+#define KMP_IN(v)	((v) - lo <= span)
+
+static void kmp_scan_words(struct kmp_scan *s, const unsigned long *w,
+			   size_t nw)
+{
+	const unsigned long lo = s->key[0].start;
+	const unsigned long span = s->key[s->n - 1].start - lo;
+	size_t i, j;
+
+	/*
+	 * The pre-filter: one compare per word for lo <= v <= hi, eight words
+	 * combined without branches, since almost no word passes.
+	 */
+	for (i = 0; i + 8 <= nw; i += 8) {
+		if (!(KMP_IN(w[i]) | KMP_IN(w[i + 1]) | KMP_IN(w[i + 2]) |
+		      KMP_IN(w[i + 3]) | KMP_IN(w[i + 4]) | KMP_IN(w[i + 5]) |
+		      KMP_IN(w[i + 6]) | KMP_IN(w[i + 7])))
+			continue;
+		for (j = i; j < i + 8; j++)
+			if (KMP_IN(w[j]))
+				kmp_lookup(s, w[j]);
+	}
+	for (; i < nw; i++)
+		if (KMP_IN(w[i]))
+			kmp_lookup(s, w[i]);
+}
+
+#undef KMP_IN
+
+/* Read [s->lo, s->hi) and mark the blocks pointed to. */
+static int kmp_scan_range(struct kmp_scan *s)
+{
+	unsigned long addr, next;
+	void *buf;
+	size_t len;
+	int ret = 0;
+
+	buf = kmalloc(KMP_CHUNK, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	for (addr = s->lo; addr < s->hi; addr = next) {
+		next = ALIGN_DOWN(addr, KMP_CHUNK) + KMP_CHUNK;
+		/* next == 0: the chunk ends at the top of the address space. */
+		if (!next || next > s->hi)
+			next = s->hi;
+		len = next - addr;
+		if (copy_from_kernel_nofault(buf, (const void *)addr, len)) {
+			pr_warn_ratelimited("memleaks: cannot read %#lx (scan range %#lx-%#lx is not all mapped kernel memory): EFAULT\n",
+					    addr, s->lo, s->hi);
+			ret = -EFAULT;
+			break;
+		}
+		if (s->n) {
+			kmp_hide(buf, addr, len, kmp_pool,
+				 array_size(max_blocks, sizeof(*kmp_pool)));
+			kmp_hide(buf, addr, len, s->key,
+				 array_size(s->n, sizeof(*s->key)));
+			kmp_scan_words(s, buf, len / sizeof(unsigned long));
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(buf);
+	return ret;
+}
+
+/* One scan: snapshot, then range.  -ENODATA while no range is set. */
+static int kmp_scan(struct kmp_scan **res, bool full)
+{
+	struct kmp_scan *s;
+	int ret;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	mutex_lock(&kmp_range_lock);
+	if (!kmp_start_set || !kmp_end_set) {
+		mutex_unlock(&kmp_range_lock);
+		kfree(s);
+		return -ENODATA;
+	}
+	s->lo = kmp_range_start;
+	s->hi = kmp_range_end;
+	mutex_unlock(&kmp_range_lock);
+
+	ret = kmp_snapshot_blocks(s, full);
+	if (!ret)
+		ret = kmp_scan_range(s);
+	if (ret) {
+		kmp_scan_free(s);
+		return ret;
+	}
+	*res = s;
+	return 0;
+}
+
+/* ---- the scan files ---- */
+
+static const char *kmp_status(const struct kmp_scan *s, unsigned int i)
+{
+	return test_bit(i, s->found) ? "not freed yet" : "possible leak";
+}
+
+/* "0x" and the lowercase hex digits of @v, as %#lx prints a non-zero @v. */
+static char *kmp_put_hex(char *p, unsigned long v)
+{
+	char tmp[2 * sizeof(v)];
+	unsigned int n = 0;
+
+	do {
+		tmp[n++] = hex_asc[v & 15];
+		v >>= 4;
+	} while (v);
+	*p++ = '0';
+	*p++ = 'x';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/*
+ * One memleaks line, "%#lx:%s:%#lx\n" formatted by hand: at 10,000 blocks
+ * vsnprintf() costs as much as scanning megabytes.
+ */
+static void kmp_put_line(struct tk_text *t, const struct kmp_key *k,
+			 const char *status)
+{
+	char *p;
+
+	if (t->overflow || t->size - t->len < KMP_LINE_MAX) {
+		t->overflow = true;
+		return;
+	}
+	p = kmp_put_hex(t->buf + t->len, k->start);
+	*p++ = ':';
+	/* Both statuses are 13 characters long. */
+	memcpy(p, status, sizeof("possible leak") - 1);
+	p += sizeof("possible leak") - 1;
+	*p++ = ':';
+	p = kmp_put_hex(p, k->ip);
+	*p++ = '\n';
+	t->len = p - t->buf;
+}
+
+static void kmp_put_ext(const struct kmp_scan *s, unsigned int i,
+			struct tk_text *t)
+{
+	const struct kmp_key *k = &s->key[i];
+	const struct kmp_block *b = &s->blk[k->idx];
+	char comm[TASK_COMM_LEN];
+	unsigned int j;
+
+	/* comm is free-form: keep it one word. */
+	for (j = 0; j < sizeof(comm) - 1 && b->comm[j]; j++)
+		comm[j] = b->comm[j] > ' ' && b->comm[j] < 0x7f ? b->comm[j] : '?';
+	comm[j] = '\0';
+	tk_text_printf(t, "%#lx:%s:%#lx size=%lu age_ms=%llu pid=%d comm=%s site=%pS\n",
+		       k->start, kmp_status(s, i), k->ip, b->size,
+		       div_u64(s->now_ns - b->time_ns, NSEC_PER_MSEC), b->pid,
+		       comm, (void *)k->ip);
+	for (j = 0; j < b->nr_stack; j++)
+		tk_text_printf(t, "\t%pS\n", (void *)b->stack[j]);
+}
+
+static void kmp_format(const struct kmp_scan *s, bool ext, struct tk_text *t)
+{
+	unsigned int i;
+
+	if (ext)
+		tk_text_printf(t, "# blocks=%u bytes=%lu overflow=%lu missed=%lu range=%#lx-%#lx\n",
+			       s->n, s->bytes, s->overflow, s->missed, s->lo,
+			       s->hi);
+	for (i = 0; i < s->n && !t->overflow; i++) {
+		if (ext)
+			kmp_put_ext(s, i, t);
+		else
+			kmp_put_line(t, &s->key[i], kmp_status(s, i));
+	}
+}
+
+static int kmp_fill(struct tk_textfile *tf, struct tk_text *t)
+{
+	struct kmp_view *v = container_of(tf, struct kmp_view, tf);
+	int ret;
+
+	/* The immediate retry of an overflowed pass formats the same scan. */
+	if (!v->res || t->size <= v->res_size ||
+	    time_after(jiffies, v->res_time + HZ)) {
+		kmp_scan_free(v->res);
+		v->res = NULL;
+		ret = kmp_scan(&v->res, v->ext);
+		if (ret)
+			return ret;
+	}
+	kmp_format(v->res, v->ext, t);
+	if (t->overflow) {
+		v->res_size = t->size;
+		v->res_time = jiffies;
+		return 0;
+	}
+	kmp_scan_free(v->res);
+	v->res = NULL;
+	return 0;
+}
+
+static size_t kmp_leaks_hint(struct tk_textfile *tf)
+{
+	return (READ_ONCE(kmp_nr_blocks) + 32) * KMP_LINE_MAX;
+}
+
+static size_t kmp_leaks_ext_hint(struct tk_textfile *tf)
+{
+	return (READ_ONCE(kmp_nr_blocks) + 32) * KMP_EXT_ENTRY_EST;
+}
+
+static struct kmp_view kmp_leaks = {
+	.tf.fill = kmp_fill,
+	.tf.size_hint = kmp_leaks_hint,
+};
+
+static struct kmp_view kmp_leaks_ext = {
+	.tf.fill = kmp_fill,
+	.tf.size_hint = kmp_leaks_ext_hint,
+	.ext = true,
+};
+
+TK_TEXTFILE_ATTR(memleaks, 0400, kmp_leaks.tf);
+TK_TEXTFILE_ATTR(memleaks_ext, 0400, kmp_leaks_ext.tf);
+
+/* ---- the range files ---- */
+
+static int kmp_parse_addr(const char *buf, size_t count, unsigned long *addr)
+{
+	u64 v;
+	int ret;
+
+	ret = tk_parse_u64(buf, count, 16, &v);
+	if (ret)
+		return ret;
+	if (!IS_ALIGNED(v, sizeof(unsigned long)))
+		return -EINVAL;
+	*addr = v;
+	return 0;
+}
+
+static ssize_t scan_start_addr_store(struct device *dev,
+				     struct device_attribute *attr,
+				     const char *buf, size_t count)
+{
+	unsigned long v;
+	int ret;
+
+	ret = kmp_parse_addr(buf, count, &v);
+	if (ret)
+		return ret;
+	mutex_lock(&kmp_range_lock);
+	kmp_range_start = v;
+	kmp_start_set = true;
+	/* An end at or below the new start no longer makes a range. */
+	if (kmp_end_set && kmp_range_end <= v)
+		kmp_end_set = false;
+	mutex_unlock(&kmp_range_lock);
+	return count;
+}
+static DEVICE_ATTR_WO(scan_start_addr);
+
+static ssize_t scan_end_addr_store(struct device *dev,
+				   struct device_attribute *attr,
+				   const char *buf, size_t count)
+{
+	unsigned long v;
+	int ret;
+
+	ret = kmp_parse_addr(buf, count, &v);
+	if (ret)
+		return ret;
+	mutex_lock(&kmp_range_lock);
+	if (!v || (kmp_start_set && v <= kmp_range_start)) {
+		ret = -EINVAL;
+	} else {
+		kmp_range_end = v;
+		kmp_end_set = true;
+	}
+	mutex_unlock(&kmp_range_lock);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(scan_end_addr);
+
+/* ---- counters ---- */
+
+static ssize_t tracked_blocks_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(kmp_nr_blocks));
+}
+static DEVICE_ATTR_RO(tracked_blocks);
+
+static ssize_t tracked_bytes_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(kmp_nr_bytes));
+}
+static DEVICE_ATTR_RO(tracked_bytes);
+
+static ssize_t track_overflow_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(kmp_overflow));
+}
+static DEVICE_ATTR_RO(track_overflow);
+
+static ssize_t missed_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", kmp_missed());
+}
+static DEVICE_ATTR_RO(missed);
+
+static struct attribute *kmp_attrs[] = {
+	&dev_attr_scan_start_addr.attr,
+	&dev_attr_scan_end_addr.attr,
+	&dev_attr_tracked_blocks.attr,
+	&dev_attr_tracked_bytes.attr,
+	&dev_attr_track_overflow.attr,
+	&dev_attr_missed.attr,
+	NULL,
+};
+
+static struct bin_attribute *kmp_bin_attrs[] = {
+	&bin_attr_memleaks,
+	&bin_attr_memleaks_ext,
+	NULL,
+};
+
+static const struct attribute_group kmp_group = {
+	.attrs = kmp_attrs,
+	.bin_attrs = kmp_bin_attrs,
+};
+
+static const struct attribute_group *kmp_groups[] = {
+	&kmp_group,
+	NULL,
+};
+
+static const char * const kmp_keys[] = {
+	"kmp_tracked_blocks",
+	"kmp_tracked_bytes",
+};
+
+static void kmp_snapshot(const struct tk_feature *feat, u64 *vals)
+{
+	vals[0] = READ_ONCE(kmp_nr_blocks);
+	vals[1] = READ_ONCE(kmp_nr_bytes);
+}
+
+static struct tk_feature kmp_feature = {
+	.name = "kmp",
+	.owner = THIS_MODULE,
+	.device = "profiler",
+	.groups = kmp_groups,
+	.snap_keys = kmp_keys,
+	.nr_snap_keys = ARRAY_SIZE(kmp_keys),
+	.snapshot = kmp_snapshot,
+};
+
+/* ---- load and unload ---- */
+
+static void kmp_free_tracking(void)
+{
+	kvfree(kmp_hash);
+	kmp_hash = NULL;
+	vfree(kmp_pool);
+	kmp_pool = NULL;
+}
+
+static int __init kmp_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	kmp_hash_bits = ilog2(roundup_pow_of_two(max_blocks));
+	kmp_hash = kvcalloc(1U << kmp_hash_bits, sizeof(*kmp_hash),
+			    GFP_KERNEL);
+	kmp_pool = vzalloc(array_size(max_blocks, sizeof(*kmp_pool)));
+	if (!kmp_hash || !kmp_pool) {
+		kmp_free_tracking();
+		return -ENOMEM;
+	}
+	for (i = 0; i < max_blocks; i++)
+		list_add_tail(&kmp_pool[i].node, &kmp_free);
+	tk_textfile_init(&kmp_leaks.tf);
+	tk_textfile_init(&kmp_leaks_ext.tf);
+
+	/* vfree() first: every block tracked then has its free seen. */
+	ret = register_kprobe(&kmp_vfree_kp);
+	if (ret) {
+		pr_err("cannot probe vfree: %d\n", ret);
+		goto free;
+	}
+	/* vmalloc() sleeps: allow several calls in flight per CPU. */
+	kmp_vmalloc_rp.maxactive = max_t(int, 64, 8 * num_possible_cpus());
+	ret = register_kretprobe(&kmp_vmalloc_rp);
+	if (ret) {
+		pr_err("cannot probe %s: %d\n", TK_VMALLOC_SYM, ret);
+		goto unprobe_vfree;
+	}
+	ret = tk_register_feature(&kmp_feature);
+	if (ret) {
+		pr_err("cannot register with tkcore: %d\n", ret);
+		goto unprobe_vmalloc;
+	}
+	pr_info("tracking %s()/vfree(), up to %u blocks\n", TK_VMALLOC_SYM,
+		max_blocks);
+	return 0;
+
+unprobe_vmalloc:
+	unregister_kretprobe(&kmp_vmalloc_rp);
+unprobe_vfree:
+	unregister_kprobe(&kmp_vfree_kp);
+free:
+	kmp_free_tracking();
+	return ret;
+}
+
+static void __exit kmp_exit(void)
+{
+	tk_unregister_feature(&kmp_feature);
+	unregister_kretprobe(&kmp_vmalloc_rp);
+	unregister_kprobe(&kmp_vfree_kp);
+	tk_textfile_destroy(&kmp_leaks.tf);
+	tk_textfile_destroy(&kmp_leaks_ext.tf);
+	kmp_scan_free(kmp_leaks.res);
+	kmp_scan_free(kmp_leaks_ext.res);
+	kmp_free_tracking();
+}
+
+module_init(kmp_init);
+module_exit(kmp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("Kernel Telemetry Kit developers");
+MODULE_DESCRIPTION("Kernel memory profiler: vmalloc/vfree leak detection");
+MODULE_VERSION(TK_VERSION);
