@@ -10,6 +10,7 @@
 # building for two kernels one after the other never mixes their objects.
 
 KVER	?= $(shell uname -r)
+PREFIX	?= /usr/local
 KDIR	?= /lib/modules/$(KVER)/build
 ifeq ($(origin KDIR),file)
 KREL	:= $(KVER)

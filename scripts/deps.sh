@@ -9,8 +9,10 @@ set -euo pipefail
 PKGS=(build-essential bc flex bison libelf-dev libssl-dev dwarves
       qemu-system-x86 busybox-static cpio kmod libkmod-dev xz-utils
       sparse linux-source-6.12 perl libjansson-dev pkg-config python3 util-linux)
+# exporters/: HTTP and JSON libraries; a real Prometheus and promtool for the tests
+PKGS+=(libmicrohttpd-dev curl jq prometheus)
 # --bench: also the peers the benchmarks measure against.
-[ "${1:-}" = "--bench" ] && PKGS+=(bpftrace)
+[ "${1:-}" = "--bench" ] && PKGS+=(bpftrace prometheus-node-exporter)
 # Meta-packages that always resolve to the newest kernel of each line.
 KPKGS=(linux-image-amd64 linux-headers-amd64
        linux-image-6.12-amd64 linux-headers-6.12-amd64)

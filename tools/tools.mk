@@ -13,7 +13,6 @@ $(HOSTDIR)/test_tkctl: tests/unit/test_tkctl.c tools/tkctl_lib.c tools/tkctl.h
 
 UNIT_TESTS += $(HOSTDIR)/test_tkctl
 
-PREFIX ?= /usr/local
 
 install: install-tools
 

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tk-logger: the Kernel Telemetry Kit's JSON-lines logger.
+ *
+ * Every log_interval seconds (re-read from sysfs each cycle) it appends one
+ * JSON object holding everything the stack exposes at that moment to the
+ * output file (default telemetry_log.json).  Each line is built whole and
+ * written with one write(2) on an O_APPEND descriptor.  SIGHUP reopens the
+ * file (logrotate), SIGTERM/SIGINT end it cleanly.  Schema: docs/metrics.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+#include <tkcore/version.h>
+#include "tkread.h"
+
+#define DEFAULT_OUTPUT "telemetry_log.json"
+#define DEFAULT_INTERVAL 5	/* tkcore's default log_interval */
+
+static struct {
+	const char *output;
+	struct tk_roots roots;
+	long long interval_ms;	/* -1: follow log_interval */
+	unsigned long long count;	/* 0: forever */
+	int kmp_scan;
+} cfg = {
+	.output = DEFAULT_OUTPUT,
+	.roots = { "/sys", "/proc" },
+	.interval_ms = -1,
+};
+
+static int out_fd = -1;
+
+/* ---- output file ---- */
+
+/*
+ * A file whose last byte is not '\n' ends in a line torn by a crash of an
+ * earlier writer (see docs/metrics.md): cut it back to its last full line.
+ */
+static void repair_tail(int fd)
+{
+	struct stat sb;
+	char buf[4096];
+	off_t end, pos;
+
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size == 0)
+		return;
+	end = sb.st_size;
+	if (pread(fd, buf, 1, end - 1) != 1 || buf[0] == '\n')
+		return;
+	for (pos = end; pos > 0;) {
+		size_t n = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
+		ssize_t r;
+
+		pos -= (off_t)n;
+		r = pread(fd, buf, n, pos);
+		if (r != (ssize_t)n)
+			return;
+		while (n > 0 && buf[n - 1] != '\n')
+			n--;
+		if (n > 0) {
+			pos += (off_t)n;
+			break;
+		}
+	}
+	fprintf(stderr, "tk-logger: %s ended in a torn line: cut %lld bytes\n",
+		cfg.output, (long long)(end - pos));
+	if (ftruncate(fd, pos))
+		fprintf(stderr, "tk-logger: ftruncate: %s\n", strerror(errno));
+}
+
+static int open_output(void)
+{
+	int fd;
+
+	if (!strcmp(cfg.output, "-")) {
+		out_fd = STDOUT_FILENO;
+		return 0;
+	}
+	/* read access for repair_tail; write-only if that is all we may */
+	fd = open(cfg.output, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EACCES)
+		fd = open(cfg.output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			  0644);
+	if (fd < 0) {
+		fprintf(stderr, "tk-logger: %s: %s\n", cfg.output, strerror(errno));
+		return -1;
+	}
+	repair_tail(fd);
+	if (out_fd >= 0 && out_fd != STDOUT_FILENO)
+		close(out_fd);
+	out_fd = fd;
+	return 0;
+}
+
+/* One line, one write(2); a pipe may take it in parts. */
+static int write_line(const char *s, size_t n)
+{
+	while (n) {
+		ssize_t w = write(out_fd, s, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* ---- JSON ---- */
+
+static json_t *number(const char *v)
+{
+	uint64_t u;
+
+	if (!tk_parse_u64(v, &u)) {
+		if (u <= (uint64_t)INT64_MAX)
+			return json_integer((json_int_t)u);
+		return json_real((double)u);
+	}
+	return json_real(strtod(v, NULL));
+}
+
+static json_t *u64j(uint64_t u)
+{
+	return u <= (uint64_t)INT64_MAX ? json_integer((json_int_t)u) :
+					  json_real((double)u);
+}
+
+static json_t *build(const struct tk_state *st, unsigned long long line)
+{
+	json_t *o = json_object(), *mods = json_object(), *feats = json_array();
+	struct timespec ts;
+	struct tm tm;
+	char tbuf[64];
+	size_t i;
+	int f;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(tbuf + strlen(tbuf), sizeof(tbuf) - strlen(tbuf), ".%03ldZ",
+		 ts.tv_nsec / 1000000);
+	json_object_set_new(o, "time", json_string(tbuf));
+	json_object_set_new(o, "time_ns",
+			    u64j((uint64_t)ts.tv_sec * 1000000000u +
+				 (uint64_t)ts.tv_nsec));
+	json_object_set_new(o, "logger", json_pack("{s:s,s:I}", "version",
+						   TK_VERSION, "line",
+						   (json_int_t)line));
+	for (f = 0; f < TK_F_NR; f++)
+		json_object_set_new(mods, tk_feature_names[f],
+				    json_boolean(st->up[f]));
+	for (f = 0; f < st->n_extra; f++)
+		json_object_set_new(mods, st->extra[f], json_true());
+	json_object_set_new(o, "modules", mods);
+	for (f = 0; f < st->n_reg; f++)
+		json_array_append_new(feats, json_string(st->reg[f]));
+	json_object_set_new(o, "features", feats);
+
+	if (st->up[TK_F_TKCORE] && st->snap.have_header)
+		json_object_set_new(o, "tkcore", json_pack(
+			"{s:s,s:o,s:o,s:o}", "version", st->snap.version,
+			"ring_size", u64j(st->snap.ring_size),
+			"log_interval", u64j(st->snap.log_interval),
+			"enable", u64j(st->snap.enable)));
+	else
+		json_object_set_new(o, "tkcore", json_null());
+	if (st->up[TK_F_TKCORE] && st->snap.have_snap) {
+		json_t *s = json_object();
+
+		for (i = 0; i < st->snap.n; i++)
+			json_object_set_new(s, st->snap.kv[i].key,
+					    number(st->snap.kv[i].val));
+		json_object_set_new(o, "snapshot", s);
+	} else {
+		json_object_set_new(o, "snapshot", json_null());
+	}
+
+	if (st->up[TK_F_KRP]) {
+		json_t *fns = json_array();
+
+		for (i = 0; i < st->krp.n; i++) {
+			const struct tk_krp_fn *fn = &st->krp.fn[i];
+			json_t *j = json_object();
+
+			json_object_set_new(j, "name", json_string(fn->name));
+			json_object_set_new(j, "count", u64j(fn->count));
+			json_object_set_new(j, "avg_ns", u64j(fn->avg_ns));
+			if (fn->ext) {
+				json_t *h = json_array();
+				int b;
+
+				json_object_set_new(j, "target", json_string(fn->target));
+				json_object_set_new(j, "mech", json_string(fn->mech));
+				json_object_set_new(j, "total_ns", u64j(fn->total_ns));
+				json_object_set_new(j, "min_ns", u64j(fn->min_ns));
+				json_object_set_new(j, "max_ns", u64j(fn->max_ns));
+				json_object_set_new(j, "missed", u64j(fn->missed));
+				json_object_set_new(j, "p50_ns", u64j(fn->p50_ns));
+				json_object_set_new(j, "p90_ns", u64j(fn->p90_ns));
+				json_object_set_new(j, "p99_ns", u64j(fn->p99_ns));
+				for (b = 0; b < TK_KRP_BUCKETS; b++)
+					json_array_append_new(h, u64j(fn->hist[b]));
+				json_object_set_new(j, "hist", h);
+			}
+			json_array_append_new(fns, j);
+		}
+		json_object_set_new(o, "krp", json_pack("{s:o}", "functions", fns));
+	} else {
+		json_object_set_new(o, "krp", json_null());
+	}
+
+	if (st->up[TK_F_KMP]) {
+		json_t *k = json_object();
+
+		if (st->kmp_have_blocks)
+			json_object_set_new(k, "tracked_blocks", u64j(st->kmp_blocks));
+		if (st->kmp_have_bytes)
+			json_object_set_new(k, "tracked_bytes", u64j(st->kmp_bytes));
+		if (st->kmp_have_overflow)
+			json_object_set_new(k, "track_overflow", u64j(st->kmp_overflow));
+		if (st->kmp_have_missed)
+			json_object_set_new(k, "missed", u64j(st->kmp_missed));
+		if (st->kmp_have_leaks) {
+			json_object_set_new(k, "scan_possible_leak", u64j(st->kmp_leaks));
+			json_object_set_new(k, "scan_not_freed_yet", u64j(st->kmp_notfreed));
+		}
+		json_object_set_new(o, "kmp", k);
+	} else {
+		json_object_set_new(o, "kmp", json_null());
+	}
+	json_object_set_new(o, "read_errors", json_integer(st->errors));
+	if (st->errors)
+		json_object_set_new(o, "last_error", json_string(st->last_error));
+	return o;
+}
+
+/* ---- main loop ---- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tk-logger [options]\n"
+		"  --output FILE     JSON lines appended here, - for stdout\n"
+		"                    (env TK_LOGGER_OUTPUT, default " DEFAULT_OUTPUT ")\n"
+		"  --interval SEC    fixed interval instead of log_interval, 1..3600\n"
+		"                    (env TK_LOGGER_INTERVAL, default: follow log_interval)\n"
+		"  --interval-ms MS  fixed interval in ms, 0 = back to back (env TK_LOGGER_INTERVAL_MS)\n"
+		"  --count N         exit after N lines (env TK_LOGGER_COUNT, default 0: forever)\n"
+		"  --sysfs-root DIR  sysfs mount (env TK_SYSFS_ROOT, default /sys)\n"
+		"  --proc-root DIR   procfs mount (env TK_PROC_ROOT, default /proc)\n"
+		"  --kmp-scan        also read profiler/memleaks each cycle (env TK_LOGGER_KMP_SCAN=1)\n"
+		"  --version, --help\n");
+}
+
+static int parse_num(const char *s, uint64_t max, uint64_t *v)
+{
+	return tk_parse_u64(s, v) || *v > max ? -1 : 0;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "interval-ms", required_argument, NULL, 'm' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "sysfs-root", required_argument, NULL, 's' },
+		{ "proc-root", required_argument, NULL, 'p' },
+		{ "kmp-scan", no_argument, NULL, 'k' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tk_state st = { 0 };
+	unsigned long long line = 0;
+	int prev_up[TK_F_NR];
+	const char *e;
+	sigset_t set;
+	uint64_t v;
+	int opt, f, rc = 0;
+
+	if ((e = getenv("TK_LOGGER_OUTPUT")) && *e)
+		cfg.output = e;
+	if ((e = getenv("TK_SYSFS_ROOT")) && *e)
+		cfg.roots.sys = e;
+	if ((e = getenv("TK_PROC_ROOT")) && *e)
+		cfg.roots.proc = e;
+	if ((e = getenv("TK_LOGGER_KMP_SCAN")) && (!strcmp(e, "1") || !strcasecmp(e, "true")))
+		cfg.kmp_scan = 1;
+	if ((e = getenv("TK_LOGGER_INTERVAL")) && *e) {
+		if (parse_num(e, 3600, &v) || !v) {
+			fprintf(stderr, "tk-logger: bad TK_LOGGER_INTERVAL\n");
+			return 2;
+		}
+		cfg.interval_ms = (long long)v * 1000;
+	}
+	if ((e = getenv("TK_LOGGER_INTERVAL_MS")) && *e) {
+		if (parse_num(e, 3600000, &v)) {
+			fprintf(stderr, "tk-logger: bad TK_LOGGER_INTERVAL_MS\n");
+			return 2;
+		}
+		cfg.interval_ms = (long long)v;
+	}
+	if ((e = getenv("TK_LOGGER_COUNT")) && *e) {
+		if (parse_num(e, UINT64_MAX, &v)) {
+			fprintf(stderr, "tk-logger: bad TK_LOGGER_COUNT\n");
+			return 2;
+		}
+		cfg.count = v;
+	}
+	while ((opt = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'o': cfg.output = optarg; break;
+		case 's': cfg.roots.sys = optarg; break;
+		case 'p': cfg.roots.proc = optarg; break;
+		case 'k': cfg.kmp_scan = 1; break;
+		case 'i':
+			if (parse_num(optarg, 3600, &v) || !v) {
+				fprintf(stderr, "tk-logger: bad --interval (1..3600)\n");
+				return 2;
+			}
+			cfg.interval_ms = (long long)v * 1000;
+			break;
+		case 'm':
+			if (parse_num(optarg, 3600000, &v)) {
+				fprintf(stderr, "tk-logger: bad --interval-ms (0..3600000)\n");
+				return 2;
+			}
+			cfg.interval_ms = (long long)v;
+			break;
+		case 'n':
+			if (parse_num(optarg, UINT64_MAX, &v)) {
+				fprintf(stderr, "tk-logger: bad --count\n");
+				return 2;
+			}
+			cfg.count = v;
+			break;
+		case 'V': printf("tk-logger %s\n", TK_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (open_output())
+		return 1;
+	for (f = 0; f < TK_F_NR; f++)
+		prev_up[f] = -1;
+
+	for (;;) {
+		json_t *obj;
+		char *s;
+		size_t n;
+		double interval, deadline;
+		int stop = 0;
+
+		tk_collect(&st, &cfg.roots, cfg.kmp_scan ? TK_COLLECT_KMP_SCAN : 0);
+		for (f = 0; f < TK_F_NR; f++) {
+			if (prev_up[f] != st.up[f] && (prev_up[f] != -1 || !st.up[f]))
+				fprintf(stderr, "tk-logger: %s %s\n", tk_feature_names[f],
+					st.up[f] ? "present" : "absent");
+			prev_up[f] = st.up[f];
+		}
+		obj = build(&st, ++line);
+		s = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
+		json_decref(obj);
+		if (!s) {
+			fprintf(stderr, "tk-logger: out of memory\n");
+			rc = 1;
+			break;
+		}
+		n = strlen(s);
+		s[n] = '\n';	/* replaces the NUL: one write, no copy */
+		if ((rc = write_line(s, n + 1))) {
+			fprintf(stderr, "tk-logger: write %s: %s\n", cfg.output,
+				strerror(-rc));
+			free(s);
+			rc = 1;
+			break;
+		}
+		free(s);
+		if (cfg.count && line >= cfg.count)
+			break;
+
+		if (cfg.interval_ms >= 0)
+			interval = (double)cfg.interval_ms / 1000;
+		else if (st.have_log_interval && st.log_interval >= 1)
+			interval = (double)st.log_interval;
+		else
+			interval = DEFAULT_INTERVAL;
+		deadline = mono() + interval;
+		for (;;) {
+			double left = deadline - mono();
+			struct timespec ts;
+			int sig;
+
+			if (left <= 0)
+				break;
+			ts.tv_sec = (time_t)left;
+			ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+			sig = sigtimedwait(&set, NULL, &ts);
+			if (sig < 0) {
+				if (errno == EAGAIN)
+					break;
+				continue;	/* EINTR */
+			}
+			if (sig == SIGHUP) {
+				if (out_fd != STDOUT_FILENO && open_output())
+					fprintf(stderr, "tk-logger: reopen failed, keeping the old file\n");
+				continue;
+			}
+			stop = 1;
+			break;
+		}
+		/* a signal pending while logging back to back */
+		if (!stop) {
+			struct timespec z = { 0, 0 };
+			int sig = sigtimedwait(&set, NULL, &z);
+
+			if (sig == SIGHUP && out_fd != STDOUT_FILENO)
+				open_output();
+			else if (sig == SIGTERM || sig == SIGINT)
+				stop = 1;
+		}
+		if (stop)
+			break;
+	}
+	if (out_fd >= 0 && out_fd != STDOUT_FILENO)
+		close(out_fd);
+	tk_state_free(&st);
+	return rc;
+}

@@ -1,0 +1,728 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tkread: the kit's proc/sysfs files, read and parsed (see tkread.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "tkread.h"
+
+const char *const tk_feature_names[TK_F_NR] = {
+	"tkcore", "krp", "kmp", "leaksim", "irqstat",
+};
+
+/* ---- buffers ---- */
+
+int tk_buf_reserve(struct tk_buf *b, size_t extra)
+{
+	size_t want, cap;
+	char *p;
+
+	if (extra > SIZE_MAX / 2 - b->len)
+		return -ENOMEM;
+	want = b->len + extra + 1;
+	if (want <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < want)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p)
+		return -ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+int tk_buf_put(struct tk_buf *b, const char *s, size_t n)
+{
+	if (tk_buf_reserve(b, n))
+		return -ENOMEM;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+int tk_buf_puts(struct tk_buf *b, const char *s)
+{
+	return tk_buf_put(b, s, strlen(s));
+}
+
+int tk_buf_printf(struct tk_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (tk_buf_reserve(b, 256))
+		return -ENOMEM;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= b->cap - b->len) {
+		if (tk_buf_reserve(b, (size_t)n))
+			return -ENOMEM;
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+	return 0;
+}
+
+void tk_buf_free(struct tk_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+/* ---- files ---- */
+
+int tk_errno_absent(int err)
+{
+	return err == -ENOENT || err == -ENODEV || err == -ENXIO ||
+	       err == -ENOTDIR;
+}
+
+int tk_read_file(const char *path, struct tk_buf *b)
+{
+	int fd, err = 0;
+	ssize_t r;
+
+	b->len = 0;
+	if (tk_buf_reserve(b, 4096))
+		return -ENOMEM;
+	b->p[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (b->cap - b->len < 4096 + 1 && tk_buf_reserve(b, 4096)) {
+			err = -ENOMEM;
+			break;
+		}
+		r = read(fd, b->p + b->len, b->cap - b->len - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		b->len += (size_t)r;
+		if (b->len > TK_READ_MAX) {
+			err = -EFBIG;
+			break;
+		}
+	}
+	close(fd);
+	b->p[b->len] = '\0';
+	if (err)
+		b->len = 0, b->p[0] = '\0';
+	return err;
+}
+
+/* ---- syntax ---- */
+
+int tk_parse_u64(const char *s, uint64_t *v)
+{
+	uint64_t x = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned int d = (unsigned int)(*p - '0');
+
+		if (x > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		x = x * 10 + d;
+	}
+	if (*p == '\n')
+		p++;
+	if (*p)
+		return -EINVAL;
+	*v = x;
+	return 0;
+}
+
+static int digits(const char *s, size_t *n)
+{
+	size_t i = 0;
+
+	while (s[i] >= '0' && s[i] <= '9')
+		i++;
+	*n = i;
+	return i > 0 && i <= 20;
+}
+
+int tk_valid_decimal(const char *s)
+{
+	size_t n, m;
+
+	if (!digits(s, &n))
+		return 0;
+	if (s[n] == '\0')
+		return 1;
+	if (s[n] != '.' || !digits(s + n + 1, &m))
+		return 0;
+	return s[n + 1 + m] == '\0';
+}
+
+int tk_valid_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.'))
+			return 0;
+	}
+	return i > 0 && i < TK_NAME_MAX;
+}
+
+int tk_valid_key(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_'))
+			return 0;
+	}
+	return i > 0 && i < 64;
+}
+
+/* ---- /proc/telemetry ---- */
+
+static void parse_header(char *line, struct tk_snap *s)
+{
+	char *save = NULL, *tok;
+	int i = 0;
+
+	s->have_header = 1;
+	s->version[0] = '\0';
+	for (tok = strtok_r(line, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save), i++) {
+		char *eq = strchr(tok, '=');
+		uint64_t v;
+
+		if (i == 2 && !eq) {
+			if (strlen(tok) < sizeof(s->version) &&
+			    tk_valid_name(tok))
+				strcpy(s->version, tok);
+			continue;
+		}
+		if (!eq)
+			continue;
+		*eq = '\0';
+		if (tk_parse_u64(eq + 1, &v))
+			continue;
+		if (!strcmp(tok, "ring_size"))
+			s->ring_size = v;
+		else if (!strcmp(tok, "log_interval"))
+			s->log_interval = v;
+		else if (!strcmp(tok, "enable"))
+			s->enable = v;
+	}
+}
+
+const char *tk_snap_get(const struct tk_snap *s, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->kv[i].key, key))
+			return s->kv[i].val;
+	return NULL;
+}
+
+int tk_parse_telemetry(char *text, size_t len, struct tk_snap *s)
+{
+	char *p = text, *end = text + len, *last = NULL, *save = NULL, *tok;
+
+	s->have_header = s->have_snap = 0;
+	s->version[0] = '\0';
+	s->ring_size = s->log_interval = s->enable = 0;
+	s->n = 0;
+	s->bad = 0;
+	/* Header lines start with '#'; the newest snapshot is the last
+	 * non-empty other line.
+	 */
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *le = nl ? nl : end;
+
+		*le = '\0';
+		if (*p == '#') {
+			if (!strncmp(p, "# tkcore ", 9))
+				parse_header(p, s);
+		} else if (*p) {
+			last = p;
+		}
+		p = le + 1;
+	}
+	if (!last)
+		return 0;
+	s->have_snap = 1;
+	for (tok = strtok_r(last, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq) {
+			s->bad++;
+			continue;
+		}
+		*eq = '\0';
+		if (!tk_valid_key(tok) || !tk_valid_decimal(eq + 1) ||
+		    tk_snap_get(s, tok)) {
+			s->bad++;
+			continue;
+		}
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 64;
+			struct tk_kv *kv = realloc(s->kv, cap * sizeof(*kv));
+
+			if (!kv)
+				return -ENOMEM;
+			s->kv = kv;
+			s->cap = cap;
+		}
+		s->kv[s->n].key = tok;
+		s->kv[s->n].val = eq + 1;
+		s->n++;
+	}
+	return 0;
+}
+
+void tk_snap_free(struct tk_snap *s)
+{
+	free(s->kv);
+	s->kv = NULL;
+	s->n = s->cap = 0;
+}
+
+/* ---- krp ---- */
+
+static struct tk_krp_fn *krp_new(struct tk_krp *k)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 16;
+		struct tk_krp_fn *fn = realloc(k->fn, cap * sizeof(*fn));
+
+		if (!fn)
+			return NULL;
+		k->fn = fn;
+		k->cap = cap;
+	}
+	memset(&k->fn[k->n], 0, sizeof(k->fn[0]));
+	return &k->fn[k->n];
+}
+
+static int krp_dup(const struct tk_krp *k, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		if (!strcmp(k->fn[i].name, name))
+			return 1;
+	return 0;
+}
+
+static int parse_hist(char *v, uint64_t *h)
+{
+	char *save = NULL, *tok;
+	int i = 0;
+
+	for (tok = strtok_r(v, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (i >= TK_KRP_BUCKETS || tk_parse_u64(tok, &h[i]))
+			return -EINVAL;
+		i++;
+	}
+	return i == TK_KRP_BUCKETS ? 0 : -EINVAL;
+}
+
+/* One stats_ext line; 0 if it became k->fn[k->n]. */
+static int krp_ext_line(char *line, struct tk_krp *k)
+{
+	char *save = NULL, *tok;
+	struct tk_krp_fn *f;
+	int have_count = 0, have_hist = 0;
+
+	tok = strtok_r(line, " \t", &save);
+	if (!tok || !tk_valid_name(tok) || krp_dup(k, tok))
+		return -EINVAL;
+	f = krp_new(k);
+	if (!f)
+		return -ENOMEM;
+	strcpy(f->name, tok);
+	f->ext = 1;
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		char *eq = strchr(tok, '='), *v;
+		uint64_t *dst = NULL;
+
+		if (!eq)
+			return -EINVAL;
+		*eq = '\0';
+		v = eq + 1;
+		if (!strcmp(tok, "target") || !strcmp(tok, "mech")) {
+			char *d = tok[0] == 't' ? f->target : f->mech;
+			size_t max = tok[0] == 't' ? sizeof(f->target) :
+						       sizeof(f->mech);
+
+			if (strlen(v) >= max || !*v)
+				return -EINVAL;
+			strcpy(d, v);
+			continue;
+		}
+		if (!strcmp(tok, "hist")) {
+			if (parse_hist(v, f->hist))
+				return -EINVAL;
+			have_hist = 1;
+			continue;
+		}
+		if (!strcmp(tok, "count"))
+			dst = &f->count, have_count = 1;
+		else if (!strcmp(tok, "total_ns"))
+			dst = &f->total_ns;
+		else if (!strcmp(tok, "min_ns"))
+			dst = &f->min_ns;
+		else if (!strcmp(tok, "max_ns"))
+			dst = &f->max_ns;
+		else if (!strcmp(tok, "missed"))
+			dst = &f->missed;
+		else if (!strcmp(tok, "p50_ns"))
+			dst = &f->p50_ns;
+		else if (!strcmp(tok, "p90_ns"))
+			dst = &f->p90_ns;
+		else if (!strcmp(tok, "p99_ns"))
+			dst = &f->p99_ns;
+		if (!dst)	/* a key added later: ignored */
+			continue;
+		if (tk_parse_u64(v, dst))
+			return -EINVAL;
+	}
+	if (!have_count || !have_hist)
+		return -EINVAL;
+	f->avg_ns = f->count ? f->total_ns / f->count : 0;
+	return 0;
+}
+
+int tk_parse_krp_ext(char *text, struct tk_krp *k)
+{
+	char *line, *save = NULL;
+
+	k->n = 0;
+	k->bad = 0;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		int r;
+
+		if (!*line || *line == '#')
+			continue;
+		r = krp_ext_line(line, k);
+		if (r == -ENOMEM)
+			return r;
+		if (r)
+			k->bad++;
+		else
+			k->n++;
+	}
+	return 0;
+}
+
+int tk_parse_krp_stats(char *text, struct tk_krp *k)
+{
+	char *line, *save = NULL;
+
+	k->n = 0;
+	k->bad = 0;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *c1, *c2;
+		struct tk_krp_fn *f;
+		uint64_t avg, cnt;
+
+		if (!*line)
+			continue;
+		c2 = strrchr(line, ':');
+		if (!c2 || c2 == line)
+			goto bad;
+		*c2 = '\0';
+		c1 = strrchr(line, ':');
+		if (!c1)
+			goto bad;
+		*c1 = '\0';
+		if (!tk_valid_name(line) || krp_dup(k, line) ||
+		    tk_parse_u64(c1 + 1, &avg) || tk_parse_u64(c2 + 1, &cnt))
+			goto bad;
+		f = krp_new(k);
+		if (!f)
+			return -ENOMEM;
+		strcpy(f->name, line);
+		f->avg_ns = avg;
+		f->count = cnt;
+		k->n++;
+		continue;
+bad:
+		k->bad++;
+	}
+	return 0;
+}
+
+void tk_krp_free(struct tk_krp *k)
+{
+	free(k->fn);
+	k->fn = NULL;
+	k->n = k->cap = 0;
+}
+
+/* ---- number formatting ---- */
+
+static void fmt_frac(uint64_t whole, uint64_t frac, int width, char *out,
+		     size_t n)
+{
+	int len;
+
+	if (!frac) {
+		snprintf(out, n, "%llu", (unsigned long long)whole);
+		return;
+	}
+	len = snprintf(out, n, "%llu.%0*llu", (unsigned long long)whole, width,
+		       (unsigned long long)frac);
+	while (len > 0 && (size_t)len < n && out[len - 1] == '0')
+		out[--len] = '\0';
+}
+
+void tk_fmt_ns_sec(uint64_t ns, char *out, size_t n)
+{
+	fmt_frac(ns / 1000000000u, ns % 1000000000u, 9, out, n);
+}
+
+void tk_fmt_ms_sec(uint64_t ms, char *out, size_t n)
+{
+	fmt_frac(ms / 1000u, ms % 1000u, 3, out, n);
+}
+
+/* ---- collection ---- */
+
+static void path_of(char *out, size_t n, const char *root, const char *rel)
+{
+	snprintf(out, n, "%s/%s", root, rel);
+}
+
+static void note_error(struct tk_state *st, const char *path, int err)
+{
+	st->errors++;
+	{
+	int n = snprintf(st->last_error, sizeof(st->last_error), "%s: %s",
+			 path, strerror(-err));
+
+	if (n >= (int)sizeof(st->last_error))	/* cut: keep it short */
+		st->last_error[sizeof(st->last_error) - 1] = '\0';
+	}
+}
+
+static int exists(const char *root, const char *rel)
+{
+	char p[PATH_MAX];
+
+	path_of(p, sizeof(p), root, rel);
+	return access(p, F_OK) == 0;
+}
+
+/*
+ * Read root/rel into b.  1 when read, 0 when absent (not counted), -1 on an
+ * error (counted).
+ */
+static int read_rel(struct tk_state *st, const char *root, const char *rel,
+		    struct tk_buf *b)
+{
+	char p[PATH_MAX];
+	int r;
+
+	path_of(p, sizeof(p), root, rel);
+	r = tk_read_file(p, b);
+	if (!r)
+		return 1;
+	if (tk_errno_absent(r))
+		return 0;
+	note_error(st, p, r);
+	return -1;
+}
+
+/* A one-number file: 1 read, 0 absent, -1 error (counted). */
+static int read_u64_rel(struct tk_state *st, const char *root, const char *rel,
+			uint64_t *v)
+{
+	int r = read_rel(st, root, rel, &st->tmp);
+
+	if (r <= 0)
+		return r;
+	if (tk_parse_u64(st->tmp.p, v)) {
+		char p[PATH_MAX];
+
+		path_of(p, sizeof(p), root, rel);
+		note_error(st, p, -EINVAL);
+		return -1;
+	}
+	return 1;
+}
+
+#define QX "class/qeexo"
+
+static void collect_features(struct tk_state *st, const char *sys)
+{
+	char *line, *save = NULL;
+
+	st->n_extra = 0;
+	st->n_reg = 0;
+	if (read_rel(st, sys, QX "/telemetry/features", &st->feat_buf) <= 0)
+		return;
+	for (line = strtok_r(st->feat_buf.p, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+		int i, known = 0;
+
+		if (sp)
+			*sp = '\0';
+		if (!tk_valid_key(line))
+			continue;
+		if (st->n_reg < TK_MAX_EXTRA_FEATURES)
+			snprintf(st->reg[st->n_reg++], sizeof(st->reg[0]),
+				 "%s", line);
+		for (i = 0; i < TK_F_NR; i++)
+			known |= !strcmp(line, tk_feature_names[i]);
+		for (i = 0; i < st->n_extra; i++)
+			known |= !strcmp(line, st->extra[i]);
+		if (known || st->n_extra == TK_MAX_EXTRA_FEATURES)
+			continue;
+		snprintf(st->extra[st->n_extra++], sizeof(st->extra[0]), "%s",
+			 line);
+	}
+}
+
+/*
+ * A read of memleaks scans memory ("<start>:<status>:<ip>" lines).  ENODATA
+ * (no scan range written yet) is not an error: no figures.
+ */
+static void kmp_scan(struct tk_state *st, const char *sys)
+{
+	char p[PATH_MAX];
+	char *line, *save = NULL;
+	int r;
+
+	path_of(p, sizeof(p), sys, QX "/profiler/memleaks");
+	r = tk_read_file(p, &st->tmp);
+	if (r) {
+		if (!tk_errno_absent(r) && r != -ENODATA)
+			note_error(st, p, r);
+		return;
+	}
+	st->kmp_leaks = st->kmp_notfreed = 0;
+	for (line = strtok_r(st->tmp.p, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, ":possible leak:"))
+			st->kmp_leaks++;
+		else if (strstr(line, ":not freed yet:"))
+			st->kmp_notfreed++;
+	}
+	st->kmp_have_leaks = 1;
+}
+
+void tk_collect(struct tk_state *st, const struct tk_roots *r, int flags)
+{
+	int rc;
+
+	memset(st->up, 0, sizeof(st->up));
+	st->errors = 0;
+	st->last_error[0] = '\0';
+	st->snap.have_header = st->snap.have_snap = 0;
+	st->snap.n = 0;
+	st->krp.n = 0;
+	st->kmp_have_blocks = st->kmp_have_bytes = st->kmp_have_leaks = 0;
+	st->kmp_have_overflow = st->kmp_have_missed = 0;
+	st->have_log_interval = 0;
+
+	/* tkcore: /proc/telemetry */
+	rc = read_rel(st, r->proc, "telemetry", &st->tel_buf);
+	if (rc > 0) {
+		if (tk_parse_telemetry(st->tel_buf.p, st->tel_buf.len,
+				       &st->snap)) {
+			note_error(st, "/proc/telemetry", -ENOMEM);
+		} else {
+			st->up[TK_F_TKCORE] = 1;
+			if (st->snap.bad)
+				note_error(st, "telemetry: malformed fields",
+					   -EINVAL);
+		}
+	}
+	if (read_u64_rel(st, r->sys, QX "/telemetry/log_interval",
+			 &st->log_interval) > 0)
+		st->have_log_interval = 1;
+	collect_features(st, r->sys);
+
+	/* krp: stats_ext, or the seed's stats */
+	rc = read_rel(st, r->sys, QX "/profiler/stats_ext", &st->krp_buf);
+	if (rc > 0) {
+		if (tk_parse_krp_ext(st->krp_buf.p, &st->krp))
+			note_error(st, "krp stats_ext", -ENOMEM);
+		else
+			st->up[TK_F_KRP] = 1;
+	} else if (rc == 0) {
+		rc = read_rel(st, r->sys, QX "/profiler/stats", &st->krp_buf);
+		if (rc > 0) {
+			if (tk_parse_krp_stats(st->krp_buf.p, &st->krp))
+				note_error(st, "krp stats", -ENOMEM);
+			else
+				st->up[TK_F_KRP] = 1;
+		}
+	}
+	if (st->up[TK_F_KRP] && st->krp.bad)
+		note_error(st, "krp: malformed lines or names dropped",
+			   -EINVAL);
+
+	/* kmp: tracked_blocks / tracked_bytes; memleaks only when asked */
+	rc = read_u64_rel(st, r->sys, QX "/profiler/tracked_blocks",
+			  &st->kmp_blocks);
+	if (rc > 0) {
+		st->kmp_have_blocks = 1;
+		st->up[TK_F_KMP] = 1;
+		if (read_u64_rel(st, r->sys, QX "/profiler/tracked_bytes",
+				 &st->kmp_bytes) > 0)
+			st->kmp_have_bytes = 1;
+		if (read_u64_rel(st, r->sys, QX "/profiler/track_overflow",
+				 &st->kmp_overflow) > 0)
+			st->kmp_have_overflow = 1;
+		if (read_u64_rel(st, r->sys, QX "/profiler/missed",
+				 &st->kmp_missed) > 0)
+			st->kmp_have_missed = 1;
+		if (flags & TK_COLLECT_KMP_SCAN)
+			kmp_scan(st, r->sys);
+	}
+
+	st->up[TK_F_LEAKSIM] = exists(r->sys, QX "/leaksim/kmalloc_dropped");
+	st->up[TK_F_IRQSTAT] = exists(r->sys, QX "/irqstat");
+}
+
+void tk_state_free(struct tk_state *st)
+{
+	tk_buf_free(&st->tel_buf);
+	tk_buf_free(&st->krp_buf);
+	tk_buf_free(&st->feat_buf);
+	tk_buf_free(&st->tmp);
+	tk_snap_free(&st->snap);
+	tk_krp_free(&st->krp);
+}

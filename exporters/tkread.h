@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tkread: reading and parsing the Kernel Telemetry Kit's proc and sysfs
+ * files, shared by tk-exporter and tk-logger.  No I/O beyond open/read of
+ * the files named in docs/ABI/testing and docs/metrics.md; no global state.
+ */
+#ifndef TK_READ_H
+#define TK_READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable byte buffer; p is always NUL-terminated once allocated. */
+struct tk_buf {
+	char *p;
+	size_t len, cap;
+};
+
+int tk_buf_reserve(struct tk_buf *b, size_t extra);
+int tk_buf_put(struct tk_buf *b, const char *s, size_t n);
+int tk_buf_puts(struct tk_buf *b, const char *s);
+int tk_buf_printf(struct tk_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void tk_buf_free(struct tk_buf *b);
+
+/* Largest file tk_read_file accepts (a 16384-entry ring is a few MB). */
+#define TK_READ_MAX (64u << 20)
+
+/*
+ * Read the whole file at path into b (b->len bytes, NUL-terminated).
+ * Returns 0, or -errno: -ENOENT/-ENODEV/-ENXIO mean "not there" (a module
+ * absent or unloading), -EFBIG a file over TK_READ_MAX, others an error.
+ */
+int tk_read_file(const char *path, struct tk_buf *b);
+int tk_errno_absent(int err);	/* err (negative) means "file not there" */
+
+/* Parse an unsigned decimal with an optional single trailing newline. */
+int tk_parse_u64(const char *s, uint64_t *v);
+/* "[0-9]+" or "[0-9]+.[0-9]+" (load averages) */
+int tk_valid_decimal(const char *s);
+/* Function name rule for krp: [A-Za-z0-9_.]{1,127} */
+int tk_valid_name(const char *s);
+/* Snapshot key rule: [a-z0-9_]{1,63} */
+int tk_valid_key(const char *s);
+
+struct tk_kv {
+	const char *key;
+	const char *val;
+};
+
+/* The newest snapshot of /proc/telemetry (pointers into the read buffer). */
+struct tk_snap {
+	int have_header;
+	char version[32];
+	uint64_t ring_size, log_interval, enable;
+	int have_snap;		/* at least one snapshot line */
+	struct tk_kv *kv;
+	size_t n, cap;
+	unsigned int bad;	/* malformed or duplicate pairs skipped */
+};
+
+/* Parse text (modified in place: NULs written) into s. -ENOMEM, else 0. */
+int tk_parse_telemetry(char *text, size_t len, struct tk_snap *s);
+const char *tk_snap_get(const struct tk_snap *s, const char *key);
+void tk_snap_free(struct tk_snap *s);
+
+#define TK_KRP_BUCKETS 40
+#define TK_NAME_MAX 128
+
+struct tk_krp_fn {
+	char name[TK_NAME_MAX];
+	char target[TK_NAME_MAX];
+	char mech[16];
+	int ext;		/* from stats_ext (all fields) or stats */
+	uint64_t count, total_ns, min_ns, max_ns, missed;
+	uint64_t p50_ns, p90_ns, p99_ns, avg_ns;
+	uint64_t hist[TK_KRP_BUCKETS];
+};
+
+struct tk_krp {
+	struct tk_krp_fn *fn;
+	size_t n, cap;
+	unsigned int bad;	/* lines dropped: malformed, bad name, dup */
+};
+
+/* stats_ext lines (see docs/metrics.md); text modified in place. */
+int tk_parse_krp_ext(char *text, struct tk_krp *k);
+/* seed format "<name>:<avg_ns>:<count>" */
+int tk_parse_krp_stats(char *text, struct tk_krp *k);
+void tk_krp_free(struct tk_krp *k);
+
+/* Known features and what makes them present. */
+enum tk_feature { TK_F_TKCORE, TK_F_KRP, TK_F_KMP, TK_F_LEAKSIM, TK_F_IRQSTAT,
+	TK_F_NR };
+extern const char *const tk_feature_names[TK_F_NR];
+
+struct tk_roots {
+	const char *sys;	/* default "/sys" */
+	const char *proc;	/* default "/proc" */
+};
+
+#define TK_MAX_EXTRA_FEATURES 32
+
+/* Everything one collection saw. Reused across collections. */
+struct tk_state {
+	int up[TK_F_NR];
+	/* features listed in telemetry/features that are not in the list */
+	char extra[TK_MAX_EXTRA_FEATURES][64];
+	int n_extra;
+	/* every feature listed in telemetry/features, in order */
+	char reg[TK_MAX_EXTRA_FEATURES][64];
+	int n_reg;
+	struct tk_buf tel_buf;
+	struct tk_snap snap;
+	struct tk_buf krp_buf;
+	struct tk_krp krp;
+	int kmp_have_blocks, kmp_have_bytes, kmp_have_leaks;
+	int kmp_have_overflow, kmp_have_missed;
+	uint64_t kmp_blocks, kmp_bytes, kmp_overflow, kmp_missed;
+	uint64_t kmp_leaks;		/* memleaks: "possible leak" lines */
+	uint64_t kmp_notfreed;		/* memleaks: "not freed yet" lines */
+	struct tk_buf feat_buf;
+	struct tk_buf tmp;
+	int have_log_interval;
+	uint64_t log_interval;	/* from telemetry/log_interval */
+	unsigned int errors;	/* read errors of this collection */
+	char last_error[256];
+};
+
+#define TK_COLLECT_KMP_SCAN 1	/* also read profiler/memleaks (a scan) */
+
+void tk_collect(struct tk_state *st, const struct tk_roots *r, int flags);
+void tk_state_free(struct tk_state *st);
+
+/* ns as exact decimal seconds ("0.000001023", "12"); out >= 32 bytes */
+void tk_fmt_ns_sec(uint64_t ns, char *out, size_t n);
+/* ms as exact decimal seconds */
+void tk_fmt_ms_sec(uint64_t ms, char *out, size_t n);
+
+#endif

@@ -1,0 +1,352 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# tk-exporter on the host against the fixture tree tests/fixtures/stack/
+# (copied to a temp dir so the test can unload "modules" under it), scraped
+# by Debian's real prometheus; promtool on the output; modules missing or
+# vanishing mid-scrape; OpenMetrics negotiation; abuse (10,000 malformed or
+# oversized requests, 200 idle connections) with an RSS bound.  TAP.
+#
+# Runs the ASan+UBSan build (build/host/asan/tk-exporter); `make tools`
+# builds it.  Loopback only; every request loop is bounded.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+top=$PWD
+EXP=${TK_EXPORTER:-$top/build/host/asan/tk-exporter}
+
+n=0
+nfail=0
+ok() {	# ok STATUS DESCRIPTION
+	local st=$1; shift
+	n=$((n + 1))
+	if [ "$st" -eq 0 ]; then echo "ok $n - $*"; else echo "not ok $n - $*"; nfail=$((nfail + 1)); fi
+}
+is() {	# is GOT EXPECTED DESCRIPTION
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got: '$1' expected: '$2'"; fi
+}
+finish() { echo "1..$n"; exit $((nfail > 0)); }
+
+for tool in curl promtool prometheus python3 jq; do
+	if ! command -v $tool >/dev/null; then
+		ok 1 "$tool installed (scripts/deps.sh)"
+		finish
+	fi
+done
+if [ ! -x "$EXP" ]; then
+	ok 1 "tk-exporter built ($EXP)"
+	finish
+fi
+
+tmp=$(mktemp -d /tmp/tk-exporter-test.XXXXXX)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+freeport() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+cp -r tests/fixtures/stack "$tmp/root"
+SYS=$tmp/root/sys
+PROC=$tmp/root/proc
+PD=$SYS/class/qeexo/profiler
+port=$(freeport)
+url=http://127.0.0.1:$port
+
+# ASan: a small quarantine so that RSS reflects the live heap.
+export ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=4:malloc_context_size=8
+"$EXP" --listen "127.0.0.1:$port" --sysfs-root "$SYS" --proc-root "$PROC" \
+	2>"$tmp/exporter.log" &
+epid=$!
+pids+=("$epid")
+up=1
+for _ in $(seq 100); do
+	curl -sf -o /dev/null "$url/healthz" && { up=0; break; }
+	sleep 0.05
+done
+ok $up "tk-exporter starts and listens on 127.0.0.1:$port"
+[ $up -eq 0 ] || { cat "$tmp/exporter.log"; finish; }
+
+# ---- direct checks ----
+get() { curl -s --max-time 5 "$@"; }
+code() { curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$@"; }
+metric() {	# metric FILE 'name{labels}' : the value of one exposition line
+	awk -v k="$2" '$1 == k { print $2; exit }' "$1"
+}
+
+get -D "$tmp/h.txt" "$url/metrics" >"$tmp/m.txt"
+is "$(sed -n 's/\r$//; s/^Content-Type: //Ip' "$tmp/h.txt")" \
+	"text/plain; version=0.0.4; charset=utf-8" "/metrics is text 0.0.4 by default"
+promtool check metrics <"$tmp/m.txt" >"$tmp/promtool.txt" 2>&1
+st=$?
+[ -s "$tmp/promtool.txt" ] && st=1
+ok $st "promtool check metrics: clean"
+sed 's/^/#   /' "$tmp/promtool.txt" | head -n 10
+is "$(metric "$tmp/m.txt" qeexo_memory_total_bytes)" $((2014124 * 1024)) "memory in bytes (kB x 1024)"
+is "$(metric "$tmp/m.txt" qeexo_uptime_seconds)" 14.011953367 "uptime in seconds from the newest snapshot"
+is "$(metric "$tmp/m.txt" qeexo_interrupts_total)" 4242 "interrupts as a _total counter"
+is "$(metric "$tmp/m.txt" 'qeexo_cpu_seconds_total{cpu="1",mode="idle"}')" 11.236 "per-CPU idle seconds"
+is "$(metric "$tmp/m.txt" qeexo_load1)" 0.31 "load1"
+is "$(metric "$tmp/m.txt" qeexo_feature_leaksim_kmalloc_dropped)" 3 "feature field as qeexo_feature_<key>"
+is "$(metric "$tmp/m.txt" 'qeexo_krp_duration_seconds_bucket{function="sys_getpid",le="0.000000255"}')" 610 "krp histogram: cumulative log2 buckets, le in seconds"
+is "$(metric "$tmp/m.txt" 'qeexo_krp_duration_seconds_bucket{function="sys_getpid",le="+Inf"}')" 1000 "krp histogram +Inf = count"
+is "$(metric "$tmp/m.txt" 'qeexo_krp_duration_seconds_sum{function="sys_getpid"}')" 0.00025 "krp histogram sum in seconds"
+is "$(metric "$tmp/m.txt" 'qeexo_krp_missed_total{function="sys_getpid"}')" 2 "krp missed counter"
+is "$(metric "$tmp/m.txt" qeexo_kmp_tracked_bytes)" 69632 "kmp tracked_bytes"
+is "$(grep -c '^qeexo_kmp_scan_blocks' "$tmp/m.txt")" 0 "no kmp scan without --kmp-scan"
+is "$(metric "$tmp/m.txt" qeexo_kmp_missed_total)" 5 "kmp missed counter"
+is "$(metric "$tmp/m.txt" 'qeexo_up{feature="tkcore"}')" 1 "up{tkcore} = 1"
+is "$(metric "$tmp/m.txt" 'qeexo_exporter_build_info{version="'"$(sed -n 's/^#define TK_VERSION "\(.*\)"/\1/p' include/tkcore/version.h)"'"}')" 1 "build_info carries TK_VERSION"
+
+# OpenMetrics when asked (Prometheus's own Accept header), text otherwise.
+PROM_ACCEPT='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
+get -D "$tmp/h.txt" -H "Accept: $PROM_ACCEPT" "$url/metrics" >"$tmp/om.txt"
+is "$(sed -n 's/\r$//; s/^Content-Type: //Ip' "$tmp/h.txt")" \
+	"application/openmetrics-text; version=1.0.0; charset=utf-8" "OpenMetrics when Accept prefers it"
+is "$(tail -n 1 "$tmp/om.txt")" "# EOF" "OpenMetrics ends with # EOF"
+ok "$(grep -qx '# TYPE qeexo_interrupts counter' "$tmp/om.txt"; echo $?)" "OpenMetrics counter family named without _total"
+get -D "$tmp/h.txt" -H 'Accept: text/plain;q=0.9,application/openmetrics-text;q=0.5' "$url/metrics" >/dev/null
+is "$(sed -n 's/\r$//; s/^Content-Type: //Ip' "$tmp/h.txt")" \
+	"text/plain; version=0.0.4; charset=utf-8" "text when Accept prefers text/plain"
+
+is "$(code "$url/")" 200 "GET / landing page"
+is "$(get "$url/healthz" | jq -r '.features.krp')" true "/healthz reports krp present"
+is "$(code "$url/nope")" 404 "unknown path 404"
+is "$(code -X POST -d x=1 "$url/metrics")" 405 "POST 405"
+
+# ---- real Prometheus scraping it ----
+pport=$(freeport)
+purl=http://127.0.0.1:$pport
+cat >"$tmp/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: tk
+    static_configs:
+      - targets: ['127.0.0.1:$port']
+EOF
+prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/tsdb" \
+	--web.listen-address="127.0.0.1:$pport" --log.level=warn \
+	>"$tmp/prometheus.log" 2>&1 &
+ppid=$!
+pids+=("$ppid")
+q() {	# q PROMQL: the value of the first result, or "none"
+	curl -s --max-time 5 --get --data-urlencode "query=$1" "$purl/api/v1/query" |
+		jq -r 'if .status == "success" and (.data.result | length) > 0 then .data.result[0].value[1] else "none" end' 2>/dev/null
+}
+waitq() {	# waitq PROMQL VALUE: poll up to 30 s for VALUE
+	local i v
+	for i in $(seq 150); do
+		v=$(q "$1")
+		[ "$v" = "$2" ] && { echo "$v"; return 0; }
+		sleep 0.2
+	done
+	echo "$v"
+}
+is "$(waitq 'up{job="tk"}' 1)" 1 "prometheus scraped the exporter (up == 1, OpenMetrics parsed)"
+is "$(q qeexo_memory_total_bytes)" 2062462976 "prometheus: qeexo_memory_total_bytes equals the fixture's"
+is "$(q 'qeexo_cpu_seconds_total{cpu="0",mode="busy"}')" 2.904 "prometheus: per-CPU busy seconds"
+is "$(q 'qeexo_krp_calls_total{function="vfs_read"}')" 42 "prometheus: krp calls of vfs_read"
+is "$(q 'qeexo_krp_duration_seconds_count{function="sys_getpid"}')" 1000 "prometheus: krp histogram count"
+# 42 calls: 40 in [1024, 2047] ns, 2 in [2^20, 2^21) ns: the median
+# interpolates 21/40 of the way through the 1.023..2.047 us bucket.
+hq=$(q 'histogram_quantile(0.5, qeexo_krp_duration_seconds_bucket{function="vfs_read"})')
+ok "$(python3 -c 'import sys; v = float(sys.argv[1]); e = 1.023e-6 + 1.024e-6 * 21 / 40; sys.exit(abs(v - e) > 1e-12)' "$hq" 2>/dev/null; echo $?)" \
+	"prometheus: histogram_quantile over krp's buckets ($hq s)"
+is "$(q 'qeexo_kmp_tracked_blocks')" 17 "prometheus: kmp tracked_blocks"
+is "$(q 'qeexo_up{feature="kmp"}')" 1 "prometheus: up{kmp} = 1"
+
+# kmp "unloads": its metrics go stale, up drops to 0, no scrape fails.
+rm "$PD/tracked_blocks" "$PD/tracked_bytes" "$PD/memleaks" "$PD/missed" "$PD/track_overflow"
+is "$(waitq 'qeexo_up{feature="kmp"}' 0)" 0 "kmp removed: up{kmp} = 0"
+is "$(q 'count(qeexo_kmp_tracked_blocks)')" none "kmp removed: its metrics are absent"
+is "$(q 'up{job="tk"}')" 1 "kmp removed: scrapes still succeed"
+cp tests/fixtures/stack/sys/class/qeexo/profiler/tracked_b* \
+	tests/fixtures/stack/sys/class/qeexo/profiler/{memleaks,missed,track_overflow} "$PD/"
+is "$(waitq 'qeexo_up{feature="kmp"}' 1)" 1 "kmp back: up{kmp} = 1"
+
+# Everything gone (tkcore unloaded): 200, only self-metrics, up = 0.
+mv "$PROC/telemetry" "$tmp/telemetry.saved"
+mv "$SYS/class/qeexo" "$tmp/qeexo.saved"
+is "$(code "$url/metrics")" 200 "all modules missing: /metrics still 200"
+get "$url/metrics" >"$tmp/m0.txt"
+is "$(metric "$tmp/m0.txt" 'qeexo_up{feature="tkcore"}')" 0 "all modules missing: up{tkcore} = 0"
+is "$(grep -c '^qeexo_memory' "$tmp/m0.txt")" 0 "all modules missing: no snapshot metrics"
+ok "$(promtool check metrics <"$tmp/m0.txt" >/dev/null 2>&1; echo $?)" "all modules missing: promtool clean"
+is "$(get "$url/healthz" | jq -r .status)" tkcore-missing "/healthz says tkcore is missing"
+is "$(waitq 'qeexo_up{feature="tkcore"}' 0)" 0 "prometheus sees up{tkcore} = 0"
+mv "$tmp/telemetry.saved" "$PROC/telemetry"
+mv "$tmp/qeexo.saved" "$SYS/class/qeexo"
+is "$(waitq 'qeexo_up{feature="tkcore"}' 1)" 1 "modules back: up{tkcore} = 1 again"
+
+# Read errors: a file that cannot be read, an invalid function name, a
+# label value that needs escaping.  Counted, dropped, never a 500.
+cp "$PD/stats_ext" "$tmp/stats_ext.saved"
+mv "$PD/tracked_blocks" "$tmp/tracked_blocks.saved"
+mkdir "$PD/tracked_blocks"	# read() gives EISDIR
+{ cat "$tmp/stats_ext.saved"
+  echo 'bad{name}="x" target=x mech=fprobe count=1 total_ns=1 min_ns=1 max_ns=1 missed=0 p50_ns=1 p90_ns=1 p99_ns=1 hist=1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0'
+  echo 'esc_me target=a"b\c mech=fprobe count=1 total_ns=1 min_ns=1 max_ns=1 missed=0 p50_ns=1 p90_ns=1 p99_ns=1 hist=1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0'
+  echo 'short_hist target=x mech=fprobe count=1 hist=1,2,3'
+} >"$PD/stats_ext"
+is "$(code "$url/metrics")" 200 "read errors: /metrics still 200"
+get "$url/metrics" >"$tmp/m1.txt"
+is "$(metric "$tmp/m1.txt" qeexo_exporter_scrape_read_errors)" 2 "unreadable file and dropped krp lines counted as read errors"
+is "$(grep -c 'bad{name}' "$tmp/m1.txt")" 0 "invalid function name dropped"
+ok "$(grep -qF 'target="a\"b\\c"' "$tmp/m1.txt"; echo $?)" "label value escaped per the exposition format"
+ok "$(promtool check metrics <"$tmp/m1.txt" >/dev/null 2>&1; echo $?)" "read errors: promtool clean"
+rmdir "$PD/tracked_blocks"
+mv "$tmp/tracked_blocks.saved" "$PD/tracked_blocks"
+cp "$tmp/stats_ext.saved" "$PD/stats_ext"
+
+# Modules vanishing and coming back while scrapes run: every scrape 200.
+python3 - "$PD" "$PROC" <<'EOF' &
+import os, sys, time
+pd, proc = sys.argv[1], sys.argv[2]
+end = time.time() + 4
+while time.time() < end:
+    for d, f in ((pd, "stats_ext"), (proc, "telemetry")):
+        os.rename(os.path.join(d, f), os.path.join(d, f + ".gone"))
+        time.sleep(0.001)
+        os.rename(os.path.join(d, f + ".gone"), os.path.join(d, f))
+EOF
+flap=$!
+bad=0
+for _ in $(seq 300); do
+	c=$(code "$url/metrics")
+	[ "$c" = 200 ] || bad=$((bad + 1))
+done
+wait $flap
+is "$bad" 0 "300 scrapes while modules flap: all 200"
+is "$(q 'up{job="tk"}')" 1 "prometheus: scrapes succeed throughout"
+
+# ---- abuse ----
+# Round 1 (warm-up: 1,000 bad requests, 200 idle connections, scrapes)
+# brings the heap and MHD's connection pools to their working size; round 2
+# (10,000 bad requests, 200 idle, scrapes) must not grow RSS past the bound
+# below.  VmRSS of /proc/PID/status, in kB.
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$epid/status"; }
+cat >"$tmp/abuse.py" <<'EOF'
+# N malformed or oversized requests on loopback, 4 workers.
+import random, socket, sys, threading, time
+port, N = int(sys.argv[1]), int(sys.argv[2])
+big = b"A" * 70000
+kinds = [
+    lambda r: bytes(r.getrandbits(8) for _ in range(r.randint(1, 600))),
+    lambda r: b"GET /" + big + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    lambda r: b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + big + b"\r\n\r\n",
+    lambda r: b"FOO /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+    lambda r: b"GET /metrics HTTP/9.9\r\nHost: x\r\n\r\n",
+    lambda r: b"GET /metrics HTTP/1.1\r\n\r\n",
+    lambda r: b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nabc",
+    lambda r: b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+    lambda r: b"GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    lambda r: b"GET /metr\x00ics HTTP/1.1\r\nHost: x\r\n\r\n",
+    lambda r: b"GET /metrics HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+    lambda r: b"GET /metrics HTTP/1.1\r\nHost: x\r\n" + b"H: v\r\n" * 5000 + b"\r\n",
+    lambda r: b"\r\n" * 1000,
+    lambda r: b"GET /%%%%%%/../../etc/passwd?" + b"q=" * 500 + b" HTTP/1.0\r\n\r\n",
+]
+W = 4
+stats = {"sent": 0, "answered": 0, "refused": 0}
+lock = threading.Lock()
+def worker(w):
+    r = random.Random(w)
+    for i in range(w, N, W):
+        req = kinds[i % len(kinds)](r)
+        s = socket.socket()
+        s.settimeout(3)
+        got = False
+        try:
+            s.connect(("127.0.0.1", port))
+            try:
+                s.sendall(req)
+                s.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            got = s.recv(4096).startswith(b"HTTP/")
+        except OSError:
+            pass
+        finally:
+            s.close()
+        with lock:
+            stats["sent"] += 1
+            stats["answered" if got else "refused"] += 1
+t0 = time.time()
+ts = [threading.Thread(target=worker, args=(w,)) for w in range(W)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print("sent %(sent)d answered %(answered)d closed-without-answer %(refused)d" % stats,
+      "in %.1f s" % (time.time() - t0))
+EOF
+cat >"$tmp/idle.py" <<'EOF'
+# 200 idle connections (half with a partial request), then a timed scrape.
+import socket, subprocess, sys, time
+port, url = int(sys.argv[1]), sys.argv[2]
+socks = []
+for i in range(200):
+    s = socket.create_connection(("127.0.0.1", port), timeout=3)
+    if i % 2:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+    socks.append(s)
+time.sleep(0.5)
+t0 = time.time()
+out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                      "--max-time", "5", url + "/metrics"], capture_output=True, text=True)
+dt = time.time() - t0
+print("code %s time %.3f" % (out.stdout, dt))
+for s in socks:
+    s.close()
+EOF
+for _ in $(seq 300); do get "$url/metrics" >/dev/null; done
+python3 "$tmp/abuse.py" "$port" 1000 >/dev/null 2>&1
+python3 "$tmp/idle.py" "$port" "$url" >/dev/null 2>&1
+for _ in $(seq 300); do get "$url/metrics" >/dev/null; done
+rss0=$(rss)
+
+python3 "$tmp/abuse.py" "$port" 10000 >"$tmp/abuse.txt" 2>&1
+sed 's/^/# abuse: /' "$tmp/abuse.txt"
+ok "$(grep -q '^sent 10000 ' "$tmp/abuse.txt"; echo $?)" "10,000 malformed or oversized requests sent"
+ok "$(kill -0 $epid 2>/dev/null; echo $?)" "exporter survives the abuse"
+is "$(code "$url/metrics")" 200 "scrape after abuse: 200"
+
+python3 "$tmp/idle.py" "$port" "$url" >"$tmp/idle.txt" 2>&1
+sed 's/^/# idle: /' "$tmp/idle.txt"
+read -r _ icode _ itime <"$tmp/idle.txt"
+is "$icode" 200 "scrape with 200 idle connections open: 200"
+ok "$(awk -v t="${itime:-9}" 'BEGIN { exit !(t < 1.0) }'; echo $?)" "scrape with 200 idle connections open answers in < 1 s (${itime}s)"
+for _ in $(seq 300); do get "$url/metrics" >/dev/null; done
+rss1=$(rss)
+echo "# VmRSS ${rss0} kB after the warm-up round, ${rss1} kB after 10,000 bad requests + 200 idle + 300 scrapes"
+# Bound: 2 MiB (ASan+UBSan build, 4 MiB quarantine; docs/performance.md).
+ok "$(( rss1 - rss0 < 2048 ? 0 : 1 ))" "RSS flat: grew $((rss1 - rss0)) kB (< 2048 kB)"
+
+# Environment variables configure it too.
+port2=$(freeport)
+TK_EXPORTER_LISTEN=127.0.0.1:$port2 TK_SYSFS_ROOT=$SYS TK_PROC_ROOT=$PROC TK_EXPORTER_KMP_SCAN=1 \
+	"$EXP" 2>"$tmp/exporter2.log" &
+e2=$!
+pids+=("$e2")
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port2/healthz" && break; sleep 0.05; done
+is "$(get "http://127.0.0.1:$port2/metrics" | metric /dev/stdin 'qeexo_kmp_scan_blocks{status="possible_leak"}')" 2 "env TK_EXPORTER_LISTEN/TK_*_ROOT/TK_EXPORTER_KMP_SCAN configure it"
+kill -TERM $e2
+wait $e2
+is $? 0 "second exporter exits 0 on SIGTERM"
+
+# Clean shutdown, no sanitizer report.
+is "$(q 'up{job="tk"}')" 1 "prometheus: still scraping after the abuse"
+kill -TERM $epid
+wait $epid
+is $? 0 "exporter exits 0 on SIGTERM (LeakSanitizer clean)"
+if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' "$tmp/exporter.log" "$tmp/exporter2.log"; then
+	ok 1 "no sanitizer report"
+	head -n 40 "$tmp/exporter.log" | sed 's/^/#   /'
+else
+	ok 0 "no sanitizer report"
+fi
+finish

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# tk-exporter and tk-logger (host builds, build/host/) against the real
+# modules in a booted kernel: values equal /proc/telemetry and sysfs,
+# modules unloaded under them, promtool clean.  krp and kmp are checked
+# when they load on this kernel.
+. "$(dirname "$0")/lib.sh"
+EXP=$TK_TOP/build/host/tk-exporter
+LOGGER=$TK_TOP/build/host/tk-logger
+PORT=9839
+URL=http://127.0.0.1:$PORT
+tmp=$(mktemp -d)
+epid=
+trap '[ -n "$epid" ] && kill $epid 2>/dev/null; rm -rf "$tmp"' EXIT
+
+unload_all
+install_modules
+ip link set lo up 2>/dev/null
+
+metric() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
+scrape() { curl -s --max-time 5 -o "$1" -w '%{http_code}' "$URL/metrics"; }
+
+check "tk-exporter and tk-logger built" -- test -x "$EXP" -a -x "$LOGGER"
+check "modprobe tkcore log_interval=1" -- modprobe tkcore log_interval=1
+check "modprobe leaksim kmalloc_dropped=2" -- modprobe leaksim kmalloc_dropped=2
+have_kmp=0
+modprobe kmp 2>/dev/null && have_kmp=1
+have_krp=0
+modprobe krp funcs=sys_getpid 2>/dev/null && [ -e $QX/profiler/stats_ext ] && have_krp=1
+diag "kmp loaded: $have_kmp, krp loaded: $have_krp"
+
+"$EXP" --listen 127.0.0.1:$PORT 2>"$tmp/exporter.log" &
+epid=$!
+st=1
+for _ in $(seq 100); do curl -sf -o /dev/null "$URL/healthz" && { st=0; break; }; sleep 0.05; done
+ok $st "tk-exporter listens on 127.0.0.1:$PORT"
+
+# Freeze the ring: sampling off, then one snapshot, so the newest line is fixed.
+echo 0 >$TEL/enable
+"$TKWRITE" $TEL/snapshot 1 >/dev/null
+s=$(last_snap)
+is "$(scrape "$tmp/m.txt")" 200 "GET /metrics: 200"
+is "$(metric "$tmp/m.txt" qeexo_snapshots_total)" "$(field "$s" seq)" "qeexo_snapshots_total = seq of the newest snapshot"
+is "$(metric "$tmp/m.txt" qeexo_memory_total_bytes)" $(( $(field "$s" mem_total_kb) * 1024 )) "qeexo_memory_total_bytes = mem_total_kb x 1024"
+is "$(metric "$tmp/m.txt" qeexo_interrupts_total)" "$(field "$s" irqs)" "qeexo_interrupts_total = irqs"
+is "$(metric "$tmp/m.txt" qeexo_processes)" "$(field "$s" procs)" "qeexo_processes = procs"
+is "$(metric "$tmp/m.txt" qeexo_load1)" "$(field "$s" load1)" "qeexo_load1 = load1"
+ms=$(field "$s" cpu0_busy_ms)
+is "$(metric "$tmp/m.txt" 'qeexo_cpu_seconds_total{cpu="0",mode="busy"}')" "$(awk -v m="$ms" 'BEGIN { s = sprintf("%d.%03d", m / 1000, m % 1000); sub(/\.?0+$/, "", s); print s }')" "cpu0 busy seconds = cpu0_busy_ms / 1000"
+is "$(metric "$tmp/m.txt" qeexo_feature_leaksim_kmalloc_dropped)" "$(cat $QX/leaksim/kmalloc_dropped)" "leaksim field = leaksim/kmalloc_dropped (2)"
+is "$(metric "$tmp/m.txt" qeexo_tkcore_ring_size)" "$(cat $TEL/ring_size)" "ring size = telemetry/ring_size"
+is "$(metric "$tmp/m.txt" qeexo_tkcore_enabled)" 0 "enabled = 0 after writing enable=0"
+is "$(metric "$tmp/m.txt" 'qeexo_up{feature="tkcore"}')" 1 "up{tkcore} = 1"
+is "$(metric "$tmp/m.txt" 'qeexo_up{feature="leaksim"}')" 1 "up{leaksim} = 1"
+is "$(metric "$tmp/m.txt" qeexo_exporter_scrape_read_errors)" 0 "no read errors"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$tmp/m.txt" >"$tmp/pt.txt" 2>&1
+	st=$?
+	[ -s "$tmp/pt.txt" ] && st=1
+	ok $st "promtool check metrics: clean"
+fi
+if [ $have_kmp = 1 ]; then
+	b=$(cat $QX/profiler/tracked_blocks)
+	scrape "$tmp/k.txt" >/dev/null
+	a=$(cat $QX/profiler/tracked_blocks)
+	v=$(metric "$tmp/k.txt" qeexo_kmp_tracked_blocks)
+	ok "$([ -n "$v" ] && [ "$v" -ge $((b < a ? b : a)) ] && [ "$v" -le $((b > a ? b : a)) ] && echo 0 || echo 1)" "kmp tracked_blocks ($v) between reads before ($b) and after ($a)"
+	is "$(metric "$tmp/k.txt" 'qeexo_up{feature="kmp"}')" 1 "up{kmp} = 1"
+fi
+if [ $have_krp = 1 ]; then
+	b=$(awk '$1 == "sys_getpid" { sub("count=", "", $4); print $4 }' $QX/profiler/stats_ext)
+	scrape "$tmp/r.txt" >/dev/null
+	a=$(awk '$1 == "sys_getpid" { sub("count=", "", $4); print $4 }' $QX/profiler/stats_ext)
+	v=$(metric "$tmp/r.txt" 'qeexo_krp_calls_total{function="sys_getpid"}')
+	ok "$([ -n "$v" ] && [ "$v" -ge "${b:-0}" ] && [ "$v" -le "${a:-0}" ] && echo 0 || echo 1)" "krp calls of sys_getpid ($v) between stats_ext before ($b) and after ($a)"
+	is "$(metric "$tmp/r.txt" 'qeexo_up{feature="krp"}')" 1 "up{krp} = 1"
+	is "$(metric "$tmp/r.txt" qeexo_exporter_scrape_read_errors)" 0 "krp's stats_ext parses without errors"
+fi
+
+# The logger sees the same snapshot.
+"$LOGGER" --output "$tmp/log.json" --count 2 --interval-ms 200 2>/dev/null
+is "$(wc -l <"$tmp/log.json" | tr -d ' ')" 2 "tk-logger wrote 2 lines"
+l=$(tail -n 1 "$tmp/log.json")
+is "$(jq -r .snapshot.seq <<<"$l")" "$(field "$s" seq)" "logger: snapshot.seq = newest seq"
+is "$(jq -r .snapshot.mem_free_kb <<<"$l")" "$(field "$s" mem_free_kb)" "logger: snapshot.mem_free_kb = mem_free_kb"
+is "$(jq -r .modules.leaksim <<<"$l")" true "logger: leaksim present"
+
+# Unload and reload under them while scrapes and the logger run.
+"$LOGGER" --output "$tmp/flap.json" --interval-ms 50 2>/dev/null &
+lpid=$!
+bad=0
+for _ in 1 2 3 4 5; do
+	rmmod leaksim
+	c=$(scrape "$tmp/f.txt"); [ "$c" = 200 ] || bad=$((bad + 1))
+	modprobe leaksim
+	c=$(scrape "$tmp/f.txt"); [ "$c" = 200 ] || bad=$((bad + 1))
+done
+rmmod leaksim
+[ $have_krp = 1 ] && rmmod krp
+[ $have_kmp = 1 ] && rmmod kmp
+rmmod tkcore
+sleep 0.2
+is "$(scrape "$tmp/g.txt")" 200 "all modules unloaded: /metrics still 200"
+is "$(metric "$tmp/g.txt" 'qeexo_up{feature="tkcore"}')" 0 "all modules unloaded: up{tkcore} = 0"
+is "$(grep -c '^qeexo_memory' "$tmp/g.txt")" 0 "all modules unloaded: no snapshot metrics"
+is "$bad" 0 "10 scrapes while leaksim unloads and reloads: all 200"
+modprobe tkcore log_interval=1
+sleep 0.3
+kill -TERM $lpid
+wait $lpid
+is $? 0 "logger exits 0 on SIGTERM after the modules went and came back"
+seqs=$(jq -r 'if .modules.tkcore then "P" else "A" end' "$tmp/flap.json" | uniq | tr -d '\n')
+ok "$(case $seqs in *PAP*|PAP*) echo 0 ;; *) echo 1 ;; esac)" "logger logged tkcore present, absent, present ($seqs)"
+kill -TERM $epid
+wait $epid
+is $? 0 "tk-exporter exits 0 on SIGTERM"
+epid=
+unload_all
+done_testing

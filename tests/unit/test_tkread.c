@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests for exporters/tkread.c: the parsers tk-exporter and tk-logger share. */
+#include <stdlib.h>
+#include <string.h>
+#include "tkread.h"
+#include "tap.h"
+
+static void test_numbers(void)
+{
+	uint64_t v = 0;
+	char out[64];
+
+	ok(tk_parse_u64("42\n", &v) == 0 && v == 42, "u64 with newline");
+	ok(tk_parse_u64("18446744073709551615", &v) == 0 && v == UINT64_MAX, "u64 max");
+	ok(tk_parse_u64("18446744073709551616", &v) != 0, "u64 overflow refused");
+	ok(tk_parse_u64("", &v) != 0 && tk_parse_u64("-1", &v) != 0 &&
+	   tk_parse_u64("1x", &v) != 0, "u64 malformed refused");
+	ok(tk_valid_decimal("0.31") && tk_valid_decimal("12") &&
+	   !tk_valid_decimal("1.") && !tk_valid_decimal(".5") &&
+	   !tk_valid_decimal("1e5") && !tk_valid_decimal("NaN"), "decimal rule");
+	ok(tk_valid_name("sys_getpid") && tk_valid_name("a.b_C9") &&
+	   !tk_valid_name("") && !tk_valid_name("a\"b") && !tk_valid_name("a b") &&
+	   !tk_valid_name("a{b}") && !tk_valid_name("a\\n"), "function name rule");
+	tk_fmt_ns_sec(1, out, sizeof(out));
+	ok(!strcmp(out, "0.000000001"), "1 ns = %s s", out);
+	tk_fmt_ns_sec(1099511627775ull, out, sizeof(out));
+	ok(!strcmp(out, "1099.511627775"), "2^40-1 ns = %s s (exact)", out);
+	tk_fmt_ns_sec(3000000000ull, out, sizeof(out));
+	ok(!strcmp(out, "3"), "3e9 ns = %s s", out);
+	tk_fmt_ms_sec(11236, out, sizeof(out));
+	ok(!strcmp(out, "11.236"), "11236 ms = %s s", out);
+	tk_fmt_ms_sec(2500, out, sizeof(out));
+	ok(!strcmp(out, "2.5"), "2500 ms = %s s", out);
+}
+
+static void test_telemetry(void)
+{
+	char text[] =
+		"# tkcore 0.1.0 ring_size=10 log_interval=2 enable=1\n"
+		"seq=1 a=1\n"
+		"seq=2 irqs=5 load1=0.31 bad-key=1 x=abc x2=1 x2=2 cpu0_busy_ms=7 lone\n";
+	char empty[] = "# tkcore 0.1.0 ring_size=10 log_interval=2 enable=0\n";
+	struct tk_snap s = { 0 };
+
+	ok(tk_parse_telemetry(text, strlen(text), &s) == 0, "parse /proc/telemetry");
+	ok(s.have_header && !strcmp(s.version, "0.1.0") && s.ring_size == 10 &&
+	   s.log_interval == 2 && s.enable == 1, "header fields");
+	ok(s.have_snap && !strcmp(tk_snap_get(&s, "seq"), "2"), "newest line taken");
+	ok(!tk_snap_get(&s, "a"), "older line's keys absent");
+	ok(!strcmp(tk_snap_get(&s, "load1"), "0.31"), "decimal value kept as text");
+	ok(!strcmp(tk_snap_get(&s, "x2"), "1"), "duplicate key: first kept");
+	ok(s.bad == 4, "bad key, bad value, duplicate, no '=' counted (%u)", s.bad);
+	ok(s.n == 5, "five good pairs (%zu)", s.n);
+	ok(tk_parse_telemetry(empty, strlen(empty), &s) == 0 && s.have_header &&
+	   !s.have_snap && s.n == 0, "empty ring: header, no snapshot");
+	tk_snap_free(&s);
+}
+
+static void test_krp(void)
+{
+	char ext[] =
+		"sys_getpid target=__x64_sys_getpid mech=fprobe count=3 total_ns=30 min_ns=5 max_ns=15 missed=1 p50_ns=7 p90_ns=15 p99_ns=15 hist=0,0,1,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0 future=9\n"
+		"bad\"name target=x mech=fprobe count=1 hist=0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n"
+		"short target=x mech=fprobe count=1 hist=1,2\n"
+		"nohist target=x mech=fprobe count=1\n"
+		"sys_getpid target=dup mech=fprobe count=1 hist=0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n"
+		"neg target=x mech=fprobe count=-1 hist=0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n"
+		"v.ok target=x mech=kretprobe count=0 hist=0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n";
+	char stats[] = "sys_getpid:250:1000\nbad name:1:1\nx:1\nvfs_read:7:2\n";
+	struct tk_krp k = { 0 };
+
+	ok(tk_parse_krp_ext(ext, &k) == 0, "parse stats_ext");
+	ok(k.n == 2, "two good functions (%zu)", k.n);
+	ok(k.bad == 5, "bad name, short hist, no hist, duplicate, negative dropped (%u)", k.bad);
+	ok(!strcmp(k.fn[0].name, "sys_getpid") && !strcmp(k.fn[0].target, "__x64_sys_getpid") &&
+	   !strcmp(k.fn[0].mech, "fprobe") && k.fn[0].count == 3 && k.fn[0].missed == 1 &&
+	   k.fn[0].hist[3] == 2 && k.fn[0].avg_ns == 10, "fields of sys_getpid");
+	ok(!strcmp(k.fn[1].name, "v.ok"), "dotted name accepted");
+	ok(tk_parse_krp_stats(stats, &k) == 0 && k.n == 2 && k.bad == 2 &&
+	   k.fn[0].avg_ns == 250 && k.fn[0].count == 1000 && !k.fn[0].ext,
+	   "seed stats format");
+	tk_krp_free(&k);
+}
+
+int main(void)
+{
+	test_numbers();
+	test_telemetry();
+	test_krp();
+	return tap_done();
+}
