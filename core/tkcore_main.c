@@ -48,29 +48,41 @@ unsigned int tk_ring_size = 10;
 
 /* ---- module parameters: checked by the same strict parser as sysfs ---- */
 
-static int tk_param_set_uint(const char *val, const struct kernel_param *kp,
-			     u32 min, u32 max)
+/**
+ * tk_param_set_range() - the set method of a TK_MODULE_PARAM_RANGE() parameter
+ * @val: the value given at load
+ * @kp: the parameter; its arg is a struct tk_param_range
+ *
+ * Return: 0, -EINVAL for malformed input, -ERANGE out of bounds.
+ */
+int tk_param_set_range(const char *val, const struct kernel_param *kp)
 {
+	const struct tk_param_range *r = kp->arg;
 	u32 v;
 	int ret;
 
-	ret = tk_parse_u32_range(val, strlen(val), min, max, &v);
+	ret = tk_parse_u32_range(val, strlen(val), r->min, r->max, &v);
 	if (ret)
 		return ret;
-	*(unsigned int *)kp->arg = v;
+	*r->val = v;
 	return 0;
 }
+EXPORT_SYMBOL_GPL(tk_param_set_range);
 
-static int tk_param_set_ring(const char *val, const struct kernel_param *kp)
+/**
+ * tk_param_get_range() - the get method of a TK_MODULE_PARAM_RANGE() parameter
+ * @buf: a page to print the value into
+ * @kp: the parameter; its arg is a struct tk_param_range
+ *
+ * Return: the length printed.
+ */
+int tk_param_get_range(char *buf, const struct kernel_param *kp)
 {
-	return tk_param_set_uint(val, kp, TK_RING_MIN, TK_RING_MAX);
-}
+	const struct tk_param_range *r = kp->arg;
 
-static int tk_param_set_interval(const char *val,
-				 const struct kernel_param *kp)
-{
-	return tk_param_set_uint(val, kp, TK_INTERVAL_MIN, TK_INTERVAL_MAX);
+	return scnprintf(buf, PAGE_SIZE, "%u\n", *r->val);
 }
+EXPORT_SYMBOL_GPL(tk_param_get_range);
 
 static int tk_param_set_enable(const char *val, const struct kernel_param *kp)
 {
@@ -84,24 +96,15 @@ static int tk_param_set_enable(const char *val, const struct kernel_param *kp)
 	return 0;
 }
 
-static const struct kernel_param_ops tk_ring_ops = {
-	.set = tk_param_set_ring,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops tk_interval_ops = {
-	.set = tk_param_set_interval,
-	.get = param_get_uint,
-};
-
 static const struct kernel_param_ops tk_enable_ops = {
 	.set = tk_param_set_enable,
 	.get = param_get_bool,
 };
 
-module_param_cb(ring_size, &tk_ring_ops, &tk_ring_size, 0444);
+TK_MODULE_PARAM_RANGE(ring_size, tk_ring_size, TK_RING_MIN, TK_RING_MAX, 0444);
 MODULE_PARM_DESC(ring_size, "snapshots kept in /proc/telemetry (1..16384, default 10)");
-module_param_cb(log_interval, &tk_interval_ops, &tk_log_interval, 0444);
+TK_MODULE_PARAM_RANGE(log_interval, tk_log_interval, TK_INTERVAL_MIN,
+		      TK_INTERVAL_MAX, 0444);
 MODULE_PARM_DESC(log_interval, "seconds between snapshots (1..3600, default 5)");
 module_param_cb(enable, &tk_enable_ops, &tk_enabled, 0444);
 MODULE_PARM_DESC(enable, "take snapshots from load on (0 or 1, default 1)");

@@ -217,25 +217,7 @@ static bool kmp_end_set;
 
 /* ---- parameters ---- */
 
-static int kmp_param_set_blocks(const char *val, const struct kernel_param *kp)
-{
-	u32 v;
-	int ret;
-
-	ret = tk_parse_u32_range(val, strlen(val), KMP_MIN_BLOCKS,
-				 KMP_MAX_BLOCKS, &v);
-	if (ret)
-		return ret;
-	*(unsigned int *)kp->arg = v;
-	return 0;
-}
-
-static const struct kernel_param_ops kmp_blocks_ops = {
-	.set = kmp_param_set_blocks,
-	.get = param_get_uint,
-};
-
-module_param_cb(max_blocks, &kmp_blocks_ops, &max_blocks, 0444);
+TK_MODULE_PARAM_RANGE(max_blocks, max_blocks, KMP_MIN_BLOCKS, KMP_MAX_BLOCKS, 0444);
 MODULE_PARM_DESC(max_blocks,
 		 "most vmalloc blocks tracked at once (16..1048576, default 65536)");
 

@@ -93,8 +93,8 @@ module_param_string(mech, krp_param_mech, sizeof(krp_param_mech), 0444);
 MODULE_PARM_DESC(mech, "probe mechanism: auto (fprobe where usable, else kretprobe), fprobe or kretprobe");
 
 unsigned int krp_maxactive = 64;
-module_param_named(maxactive, krp_maxactive, uint, 0444);
-MODULE_PARM_DESC(maxactive, "calls of one function timed at once; more are counted as missed (default 64)");
+TK_MODULE_PARAM_RANGE(maxactive, krp_maxactive, 1, 4096, 0444);
+MODULE_PARM_DESC(maxactive, "calls of one function timed at once, 1..4096; more are counted as missed (default 64)");
 
 static enum { KRP_WANT_AUTO, KRP_WANT_FPROBE, KRP_WANT_KRETPROBE } krp_want;
 
@@ -585,10 +585,6 @@ static int __init krp_init(void)
 		pr_err("mech=%s: expected auto, fprobe or kretprobe\n",
 		       krp_param_mech);
 		return -EINVAL;
-	}
-	if (!krp_maxactive || krp_maxactive > 4096) {
-		pr_err("maxactive=%u: expected 1..4096\n", krp_maxactive);
-		return -ERANGE;
 	}
 
 	tk_textfile_init(&krp_stats_tf);

@@ -92,54 +92,19 @@ static size_t leaksim_region_size;
 
 /* ---- parameters ---- */
 
-static int leaksim_param_set(const char *val, const struct kernel_param *kp)
-{
-	u32 v;
-	int ret;
-
-	ret = tk_parse_u32_range(val, strlen(val), 0, LEAKSIM_MAX_BLOCKS, &v);
-	if (ret)
-		return ret;
-	*(unsigned int *)kp->arg = v;
-	return 0;
-}
-
-static const struct kernel_param_ops leaksim_count_ops = {
-	.set = leaksim_param_set,
-	.get = param_get_uint,
-};
-
-static int leaksim_param_set_size(const char *val,
-				  const struct kernel_param *kp)
-{
-	u32 v;
-	int ret;
-
-	ret = tk_parse_u32_range(val, strlen(val), 1, LEAKSIM_MAX_VSIZE, &v);
-	if (ret)
-		return ret;
-	*(unsigned int *)kp->arg = v;
-	return 0;
-}
-
-static const struct kernel_param_ops leaksim_size_ops = {
-	.set = leaksim_param_set_size,
-	.get = param_get_uint,
-};
-
-module_param_cb(kmalloc_dropped, &leaksim_count_ops, &kmalloc_dropped, 0444);
+TK_MODULE_PARAM_RANGE(kmalloc_dropped, kmalloc_dropped, 0, LEAKSIM_MAX_BLOCKS, 0444);
 MODULE_PARM_DESC(kmalloc_dropped,
 		 "kmalloc blocks to leak at load (0..4096, default 1)");
-module_param_cb(kmalloc_held, &leaksim_count_ops, &kmalloc_held, 0444);
+TK_MODULE_PARAM_RANGE(kmalloc_held, kmalloc_held, 0, LEAKSIM_MAX_BLOCKS, 0444);
 MODULE_PARM_DESC(kmalloc_held,
 		 "kmalloc blocks to allocate and hold at load (0..4096, default 0)");
-module_param_cb(vmalloc_dropped, &leaksim_count_ops, &vmalloc_dropped, 0444);
+TK_MODULE_PARAM_RANGE(vmalloc_dropped, vmalloc_dropped, 0, LEAKSIM_MAX_BLOCKS, 0444);
 MODULE_PARM_DESC(vmalloc_dropped,
 		 "vmalloc blocks to leak at load (0..4096, default 0)");
-module_param_cb(vmalloc_held, &leaksim_count_ops, &vmalloc_held, 0444);
+TK_MODULE_PARAM_RANGE(vmalloc_held, vmalloc_held, 0, LEAKSIM_MAX_BLOCKS, 0444);
 MODULE_PARM_DESC(vmalloc_held,
 		 "vmalloc blocks to allocate and hold at load (0..4096, default 0)");
-module_param_cb(vmalloc_size, &leaksim_size_ops, &vmalloc_size, 0444);
+TK_MODULE_PARAM_RANGE(vmalloc_size, vmalloc_size, 1, LEAKSIM_MAX_VSIZE, 0444);
 MODULE_PARM_DESC(vmalloc_size,
 		 "bytes per vmalloc block (1..16777216, default PAGE_SIZE)");
 

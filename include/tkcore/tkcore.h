@@ -21,6 +21,7 @@
 
 #include <linux/types.h>
 #include <linux/list.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <tkcore/compat.h>
 #include <linux/device.h>
@@ -122,6 +123,39 @@ static ssize_t _name##_read(struct file *filp, struct kobject *kobj,	\
 }									\
 static struct bin_attribute bin_attr_##_name =				\
 	__BIN_ATTR(_name, _mode, _name##_read, NULL, 0)
+
+/**
+ * struct tk_param_range - an unsigned int module parameter and its bounds
+ * @val: the variable
+ * @min: smallest accepted value
+ * @max: largest accepted value
+ *
+ * Declared by TK_MODULE_PARAM_RANGE().
+ */
+struct tk_param_range {
+	unsigned int *val;
+	u32 min;
+	u32 max;
+};
+
+struct kernel_param;
+int tk_param_set_range(const char *val, const struct kernel_param *kp);
+int tk_param_get_range(char *buf, const struct kernel_param *kp);
+
+/*
+ * TK_MODULE_PARAM_RANGE(name, var, min, max, perm) declares the module
+ * parameter @name for the unsigned int @var, parsed as strictly as every
+ * sysfs file of the kit (tk_parse_u32_range()): a bad value fails the load.
+ */
+#define TK_MODULE_PARAM_RANGE(name, var, lo, hi, perm)			\
+static struct tk_param_range __tk_range_##name = {			\
+	.val = &(var), .min = (lo), .max = (hi),			\
+};									\
+static const struct kernel_param_ops __tk_range_ops_##name = {		\
+	.set = tk_param_set_range,					\
+	.get = tk_param_get_range,					\
+};									\
+module_param_cb(name, &__tk_range_ops_##name, &__tk_range_##name, perm)
 
 int tk_register_feature(struct tk_feature *feat);
 void tk_unregister_feature(struct tk_feature *feat);
