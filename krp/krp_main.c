@@ -372,15 +372,25 @@ static int krp_add(struct krp_name *names, unsigned int n)
 	return 0;
 }
 
+/* Are all of @names listed?  Caller holds krp_lock. */
+static bool krp_all_listed(struct krp_name *names, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!krp_find(names[i].s))
+			return false;
+	return true;
+}
+
 /* Remove all of @names or none.  Caller holds krp_lock. */
 static int krp_del(struct krp_name *names, unsigned int n)
 {
 	struct krp_func *f;
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		if (!krp_find(names[i].s))
-			return -ENOENT;
+	if (!krp_all_listed(names, n))
+		return -ENOENT;
 	for (i = 0; i < n; i++) {
 		f = krp_find(names[i].s);
 		list_del(&f->node);
@@ -395,9 +405,8 @@ static int krp_reset(struct krp_name *names, unsigned int n)
 	struct krp_func *f;
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		if (!krp_find(names[i].s))
-			return -ENOENT;
+	if (!krp_all_listed(names, n))
+		return -ENOENT;
 	if (!n) {
 		list_for_each_entry(f, &krp_funcs, node)
 			krp_func_zero(f);
