@@ -257,6 +257,22 @@ static int convert(const char *val, enum conv c, char *out, size_t n)
 	return 1;
 }
 
+/*
+ * A family with one unlabelled sample of value val; a counter's sample is
+ * named with _total, as fam() expects.
+ */
+static void scalar(struct out *o, const char *name, const char *type,
+		   const char *help, uint64_t val)
+{
+	char v[32], sname[128];
+
+	fam(o, name, type, help);
+	u64s(val, v, sizeof(v));
+	snprintf(sname, sizeof(sname), "%s%s", name,
+		 strcmp(type, "counter") ? "" : "_total");
+	sample(o, sname, v, NULL);
+}
+
 static void render_snapshot(struct out *o)
 {
 	const struct tk_snap *s = &st.snap;
@@ -269,18 +285,15 @@ static void render_snapshot(struct out *o)
 		fam(o, "qeexo_tkcore", "info", "tkcore's version.");
 		sample(o, "qeexo_tkcore_info", "1", "version",
 		       s->version[0] ? s->version : "unknown", NULL);
-		fam(o, "qeexo_tkcore_ring_size", "gauge",
-		    "Snapshots /proc/telemetry keeps.");
-		u64s(s->ring_size, v, sizeof(v));
-		sample(o, "qeexo_tkcore_ring_size", v, NULL);
-		fam(o, "qeexo_tkcore_log_interval_seconds", "gauge",
-		    "Seconds between two snapshots.");
-		u64s(s->log_interval, v, sizeof(v));
-		sample(o, "qeexo_tkcore_log_interval_seconds", v, NULL);
-		fam(o, "qeexo_tkcore_enabled", "gauge",
-		    "1 while tkcore samples periodically.");
-		u64s(s->enable, v, sizeof(v));
-		sample(o, "qeexo_tkcore_enabled", v, NULL);
+		scalar(o, "qeexo_tkcore_ring_size", "gauge",
+		       "Snapshots /proc/telemetry keeps.",
+		       s->ring_size);
+		scalar(o, "qeexo_tkcore_log_interval_seconds", "gauge",
+		       "Seconds between two snapshots.",
+		       s->log_interval);
+		scalar(o, "qeexo_tkcore_enabled", "gauge",
+		       "1 while tkcore samples periodically.",
+		       s->enable);
 	}
 	if (!s->have_snap)
 		return;
@@ -433,30 +446,22 @@ static void render_kmp(struct out *o)
 {
 	char v[32];
 
-	if (st.kmp_have_blocks) {
-		fam(o, "qeexo_kmp_tracked_blocks", "gauge",
-		    "vmalloc blocks kmp tracks (allocated, not yet freed).");
-		u64s(st.kmp_blocks, v, sizeof(v));
-		sample(o, "qeexo_kmp_tracked_blocks", v, NULL);
-	}
-	if (st.kmp_have_bytes) {
-		fam(o, "qeexo_kmp_tracked_bytes", "gauge",
-		    "Bytes of the vmalloc blocks kmp tracks.");
-		u64s(st.kmp_bytes, v, sizeof(v));
-		sample(o, "qeexo_kmp_tracked_bytes", v, NULL);
-	}
-	if (st.kmp_have_overflow) {
-		fam(o, "qeexo_kmp_track_overflow", "counter",
-		    "vmalloc blocks not tracked because max_blocks were tracked.");
-		u64s(st.kmp_overflow, v, sizeof(v));
-		sample(o, "qeexo_kmp_track_overflow_total", v, NULL);
-	}
-	if (st.kmp_have_missed) {
-		fam(o, "qeexo_kmp_missed", "counter",
-		    "vmalloc/vfree calls kmp's probes missed.");
-		u64s(st.kmp_missed, v, sizeof(v));
-		sample(o, "qeexo_kmp_missed_total", v, NULL);
-	}
+	if (st.kmp_have_blocks)
+		scalar(o, "qeexo_kmp_tracked_blocks", "gauge",
+		       "vmalloc blocks kmp tracks (allocated, not yet freed).",
+		       st.kmp_blocks);
+	if (st.kmp_have_bytes)
+		scalar(o, "qeexo_kmp_tracked_bytes", "gauge",
+		       "Bytes of the vmalloc blocks kmp tracks.",
+		       st.kmp_bytes);
+	if (st.kmp_have_overflow)
+		scalar(o, "qeexo_kmp_track_overflow", "counter",
+		       "vmalloc blocks not tracked because max_blocks were tracked.",
+		       st.kmp_overflow);
+	if (st.kmp_have_missed)
+		scalar(o, "qeexo_kmp_missed", "counter",
+		       "vmalloc/vfree calls kmp's probes missed.",
+		       st.kmp_missed);
 	if (st.kmp_have_leaks) {
 		fam(o, "qeexo_kmp_scan_blocks", "gauge",
 		    "Tracked blocks by status at this scrape's memleaks scan (--kmp-scan).");
@@ -491,22 +496,18 @@ static void render_self(struct out *o, double dur)
 	    "Time this scrape took to read and parse the kit's files.");
 	snprintf(v, sizeof(v), "%.9f", dur);
 	sample(o, "qeexo_exporter_scrape_duration_seconds", v, NULL);
-	fam(o, "qeexo_exporter_scrape_read_errors", "gauge",
-	    "Read or parse errors in this scrape.");
-	u64s(st.errors, v, sizeof(v));
-	sample(o, "qeexo_exporter_scrape_read_errors", v, NULL);
-	fam(o, "qeexo_exporter_read_errors", "counter",
-	    "Read or parse errors since the exporter started.");
-	u64s(read_errors_total, v, sizeof(v));
-	sample(o, "qeexo_exporter_read_errors_total", v, NULL);
-	fam(o, "qeexo_exporter_scrapes", "counter",
-	    "Scrapes of /metrics since the exporter started.");
-	u64s(scrapes_total, v, sizeof(v));
-	sample(o, "qeexo_exporter_scrapes_total", v, NULL);
-	fam(o, "qeexo_exporter_http_requests", "counter",
-	    "HTTP requests answered since the exporter started.");
-	u64s(http_requests_total, v, sizeof(v));
-	sample(o, "qeexo_exporter_http_requests_total", v, NULL);
+	scalar(o, "qeexo_exporter_scrape_read_errors", "gauge",
+	       "Read or parse errors in this scrape.",
+	       st.errors);
+	scalar(o, "qeexo_exporter_read_errors", "counter",
+	       "Read or parse errors since the exporter started.",
+	       read_errors_total);
+	scalar(o, "qeexo_exporter_scrapes", "counter",
+	       "Scrapes of /metrics since the exporter started.",
+	       scrapes_total);
+	scalar(o, "qeexo_exporter_http_requests", "counter",
+	       "HTTP requests answered since the exporter started.",
+	       http_requests_total);
 	fam(o, "qeexo_exporter_build", "info",
 	    "The exporter's version (the kit's TK_VERSION).");
 	sample(o, "qeexo_exporter_build_info", "1", "version", TK_VERSION,
