@@ -55,6 +55,28 @@ expected() {
 	EOT
 }
 files() { (cd "$1" && find . -type f | sed 's|^\.||' | sort); }
+# sig_verifies MODULE KVER: MODULE (maybe compressed) ends in a valid
+# signature by $tmp/sign.der over exactly build/kmod/KVER/krp/krp.ko.
+sig_verifies() {
+	local plain=$tmp/plain.ko
+	case $1 in
+	*.xz) xz -dc "$1" ;; *.zst) zstd -qdc "$1" ;; *.gz) gzip -dc "$1" ;; *) cat "$1" ;;
+	esac >"$plain"
+	python3 - "$plain" "$tmp" <<-'EOP' || return 1
+	import struct, sys
+	d = open(sys.argv[1], 'rb').read()
+	magic = b"~Module signature appended~\n"
+	assert d.endswith(magic)
+	body = d[:-len(magic)]
+	siglen = struct.unpack('>I', body[-4:])[0]
+	open(sys.argv[2] + '/sig.p7', 'wb').write(body[-12 - siglen:-12])
+	open(sys.argv[2] + '/data.bin', 'wb').write(body[:-12 - siglen])
+	EOP
+	openssl x509 -inform DER -in "$tmp/sign.der" -out "$tmp/sign.pem" &&
+		openssl cms -verify -binary -inform DER -in "$tmp/sig.p7" -content "$tmp/data.bin" \
+			-certfile "$tmp/sign.pem" -nointern -noverify -out /dev/null 2>/dev/null &&
+		cmp -s "$tmp/data.bin" "build/kmod/$2/krp/krp.ko"
+}
 host_state() { find /usr/src /var/lib/dkms /lib/modules/*/updates -maxdepth 3 2>/dev/null | sort | md5sum; }
 host0=$(host_state)
 
@@ -110,6 +132,8 @@ for k in $kernels; do
 	ok $? "$k: make install SIGN_KEY= SIGN_CERT= succeeds"
 	signers=$(for m in $mods; do modinfo -F signer "$d/lib/modules/$k/updates/$m$(suffix "$k")"; done | sort -u)
 	is "$signers" "tkit test signing key" "$k: every installed module is signed with that key"
+	ok "$(sig_verifies "$d/lib/modules/$k/updates/krp/krp$(suffix "$k")" "$k"; echo $?)" \
+		"$k: krp's signature verifies (CMS, the cert) over the plain module kbuild built"
 	rm -rf "$d"
 done
 
