@@ -11,6 +11,10 @@
 
 KVER	?= $(shell uname -r)
 PREFIX	?= /usr/local
+# modprobe and systemd read /etc, never $(PREFIX)/etc: configuration examples
+# go here whatever PREFIX is.
+SYSCONFDIR ?= /etc
+DEPMOD	?= depmod
 KDIR	?= /lib/modules/$(KVER)/build
 ifeq ($(origin KDIR),file)
 KREL	:= $(KVER)
@@ -32,7 +36,8 @@ HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror \
 TOOL_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude
 
 .PHONY: all modules tools unit check demo bench check-style deps install \
-	modules_install clean help
+	modules_install install-modules install-conf uninstall uninstall-modules \
+	dkms-source clean help
 
 all: modules tools
 
@@ -43,7 +48,12 @@ help:
 	@echo "make unit               host-side unit tests only"
 	@echo "make bench              benchmarks (ratios against baseline and peers)"
 	@echo "make check-style        checkpatch --strict, sparse, W=1 over kernel code"
-	@echo "make install            modules into /lib/modules/KVER/updates, depmod"
+	@echo "make install            modules into /lib/modules/KVER/updates + depmod, tools,"
+	@echo "                         man page, completion, systemd units, config examples"
+	@echo "                         (DESTDIR=, PREFIX=/usr/local, KVER=; docs/install.md)"
+	@echo "make uninstall           remove exactly what make install installed (same"
+	@echo "                         DESTDIR, PREFIX, KVER)"
+	@echo "make dkms-source         kernel sources + dkms.conf into /usr/src/tkit-VERSION"
 	@echo "make deps               install the Debian packages and kernels needed"
 
 # ---- kernel modules ----
@@ -55,12 +65,87 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(OBJDIR) W=1 KCFLAGS=-Werror modules
 	@echo "modules for $(KREL) in $(OBJDIR)"
 
+# ---- install ----
+#
+# Every file `make install` writes is recorded, without DESTDIR, in a
+# manifest, one per kernel: `make uninstall` (same DESTDIR, PREFIX, KVER)
+# removes exactly those files, then the manifest.  The parts (install-modules,
+# install-conf and the install-* targets of tools/*.mk, exporters/*.mk) add
+# their files with tk_install / tk_record.
+MANIFEST := $(PREFIX)/share/tkit/manifest-$(KREL)
+
+# $(call tk_record,PATH): PATH (no DESTDIR) is ours.
+tk_record = mkdir -p $(dir $(DESTDIR)$(MANIFEST)) && echo $(1) >>$(DESTDIR)$(MANIFEST)
+# $(call tk_install,MODE,SOURCE,PATH): install SOURCE as $(DESTDIR)PATH.
+tk_install = install -D -m $(1) $(2) $(DESTDIR)$(3) && $(call tk_record,$(3))
+# $(call tk_install_unit,SOURCE,PATH): a systemd unit, with the binaries and
+# docs where this PREFIX puts them.
+tk_install_unit = mkdir -p $(dir $(DESTDIR)$(2)) && \
+	sed -e 's|/usr/local/bin/|$(PREFIX)/bin/|g' \
+	    -e 's|file:///usr/share/doc/tk/|file://$(PREFIX)/share/doc/tkit/|g' \
+	    $(1) >$(DESTDIR)$(2) && chmod 0644 $(DESTDIR)$(2) && $(call tk_record,$(2))
+
+install: install-modules install-conf
+	@sort -u -o $(DESTDIR)$(MANIFEST) $(DESTDIR)$(MANIFEST)
+	@echo "installed $$(wc -l <$(DESTDIR)$(MANIFEST)) files, listed in $(DESTDIR)$(MANIFEST)"
+
 # Modules are installed unsigned (CONFIG_MODULE_SIG_ALL= stops kbuild from
-# looking for the distribution's private key, which no one outside it has).
-install modules_install: modules
+# looking for the distribution's private key, which no one outside it has),
+# or signed with SIGN_KEY= SIGN_CERT= (e.g. DKMS's MOK pair; docs/install.md).
+# Kbuild compresses them as the kernel's config says (.ko.xz on 6.12): the
+# manifest gets the names it wrote.
+install-modules modules_install: modules
 	$(MAKE) -C $(KDIR) M=$(OBJDIR) INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
-	$(if $(DESTDIR),,depmod -a $(KREL))
+	@for m in $$(sed -e 's|^$(OBJDIR)/||' -e 's/\.k\?o$$//' $(OBJDIR)/modules.order); do \
+		for f in $(DESTDIR)/lib/modules/$(KREL)/updates/$$m.ko*; do \
+			[ -e "$$f" ] && { $(call tk_record,$${f#$(DESTDIR)}); }; \
+		done; \
+	done; true
+	$(if $(SIGN_KEY),KDIR=$(KDIR) scripts/sign-modules.sh $(KREL) $(SIGN_KEY) $(SIGN_CERT) \
+		$$(sed -n 's|^/lib/modules/$(KREL)/|$(DESTDIR)&|p' $(DESTDIR)$(MANIFEST)))
+	$(if $(DESTDIR),,$(DEPMOD) -a $(KREL))
+
+# Examples that do nothing as installed (modprobe and systemd-modules-load
+# read only *.conf): copy to tkit.conf to use them (packaging/README.md).
+install-conf:
+	@$(call tk_install,0644,packaging/modprobe.d/tkit.conf.example,$(SYSCONFDIR)/modprobe.d/tkit.conf.example)
+	@$(call tk_install,0644,packaging/modules-load.d/tkit.conf.example,$(SYSCONFDIR)/modules-load.d/tkit.conf.example)
+	@$(call tk_install,0644,docs/install.md,$(PREFIX)/share/doc/tkit/install.md)
+
+# Removes the manifest's files and the folders only we use (a module folder
+# under updates/, share/tkit, share/doc/tkit) once empty; nothing else.
+uninstall: uninstall-modules
+	@m=$(DESTDIR)$(MANIFEST); \
+	test -f $$m || { echo "uninstall: no $$m: nothing installed with this DESTDIR/PREFIX/KVER" >&2; exit 1; }; \
+	while IFS= read -r f; do rm -f "$(DESTDIR)$$f"; done <$$m; \
+	rm -f $$m; \
+	for d in $(DESTDIR)$(PREFIX)/share/tkit $(DESTDIR)$(PREFIX)/share/doc/tkit; do \
+		[ -d $$d ] && rmdir --ignore-fail-on-non-empty $$d; \
+	done; \
+	echo "uninstalled what $$m listed"
+
+# The modules of this kernel only (the manifest keeps the other files).
+uninstall-modules:
+	@m=$(DESTDIR)$(MANIFEST); \
+	test -f $$m || { echo "uninstall: no $$m: nothing installed with this DESTDIR/PREFIX/KVER" >&2; exit 1; }; \
+	grep '^/lib/modules/$(KREL)/updates/' $$m | while IFS= read -r f; do \
+		rm -f "$(DESTDIR)$$f"; d=$$(dirname "$(DESTDIR)$$f"); \
+		[ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d"; \
+	done; \
+	sed -i '\|^/lib/modules/$(KREL)/updates/|d' $$m
+	$(if $(DESTDIR),,$(DEPMOD) -a $(KREL))
+
+# DKMS (docs/install.md): the kernel sources and dkms.conf, nothing else,
+# into $(DESTDIR)/usr/src/tkit-$(VERSION), where `dkms add tkit/$(VERSION)`
+# looks.  Replaces an earlier copy of the same version.
+DKMS_SRC := $(DESTDIR)/usr/src/tkit-$(VERSION)
+dkms-source:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	tar -cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' dkms.conf $(KSRC) | \
+		tar -C $(DKMS_SRC) -xf -
+	@echo "now: dkms install tkit/$(VERSION)  (or -k <release> for another kernel)"
 
 # ---- userspace ----
 

@@ -48,11 +48,11 @@ unit: unit-tkread
 install: install-exporters
 
 install-exporters: $(HOSTDIR)/tk-exporter $(HOSTDIR)/tk-logger
-	install -D -m 0755 $(HOSTDIR)/tk-exporter $(DESTDIR)$(PREFIX)/bin/tk-exporter
-	install -D -m 0755 $(HOSTDIR)/tk-logger $(DESTDIR)$(PREFIX)/bin/tk-logger
-	install -D -m 0644 exporters/systemd/tk-exporter.service \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system/tk-exporter.service
-	install -D -m 0644 exporters/systemd/tk-logger.service \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system/tk-logger.service
+	@$(call tk_install,0755,$(HOSTDIR)/tk-exporter,$(PREFIX)/bin/tk-exporter)
+	@$(call tk_install,0755,$(HOSTDIR)/tk-logger,$(PREFIX)/bin/tk-logger)
+	@$(call tk_install_unit,exporters/systemd/tk-exporter.service,$(PREFIX)/lib/systemd/system/tk-exporter.service)
+	@$(call tk_install_unit,exporters/systemd/tk-logger.service,$(PREFIX)/lib/systemd/system/tk-logger.service)
+	@$(call tk_install,0644,exporters/systemd/tk-logger.logrotate,$(SYSCONFDIR)/logrotate.d/tk-logger)
+	@$(call tk_install,0644,docs/metrics.md,$(PREFIX)/share/doc/tkit/metrics.md)
 
 .PHONY: install-exporters

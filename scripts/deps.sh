@@ -11,6 +11,8 @@ PKGS=(build-essential bc flex bison libelf-dev libssl-dev dwarves
       sparse linux-source-6.12 perl libjansson-dev pkg-config python3 util-linux)
 # exporters/: HTTP and JSON libraries; a real Prometheus and promtool for the tests
 PKGS+=(libmicrohttpd-dev curl jq prometheus)
+# packaging: DKMS builds (tests/host/t-install.sh), openssl for signing keys
+PKGS+=(dkms openssl)
 # --bench: also the peers the benchmarks measure against.
 [ "${1:-}" = "--bench" ] && PKGS+=(bpftrace prometheus-node-exporter)
 # Meta-packages that always resolve to the newest kernel of each line.

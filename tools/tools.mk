@@ -17,9 +17,8 @@ UNIT_TESTS += $(HOSTDIR)/test_tkctl
 install: install-tools
 
 install-tools: $(HOSTDIR)/tkctl
-	install -D -m 0755 $(HOSTDIR)/tkctl $(DESTDIR)$(PREFIX)/bin/tkctl
-	install -D -m 0644 tools/tkctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/tkctl.1
-	install -D -m 0644 tools/tkctl.bash-completion \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tkctl
+	@$(call tk_install,0755,$(HOSTDIR)/tkctl,$(PREFIX)/bin/tkctl)
+	@$(call tk_install,0644,tools/tkctl.1,$(PREFIX)/share/man/man1/tkctl.1)
+	@$(call tk_install,0644,tools/tkctl.bash-completion,$(PREFIX)/share/bash-completion/completions/tkctl)
 
 .PHONY: install-tools
