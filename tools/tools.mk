@@ -11,7 +11,11 @@ $(HOSTDIR)/test_tkctl: tests/unit/test_tkctl.c tools/tkctl_lib.c tools/tkctl.h
 	@mkdir -p $(HOSTDIR)
 	$(CC) $(HOST_CFLAGS) -o $@ tests/unit/test_tkctl.c tools/tkctl_lib.c
 
-UNIT_TESTS += $(HOSTDIR)/test_tkctl
+$(HOSTDIR)/test_kmonpro: tests/unit/test_kmonpro.c tools/kmonpro.c tools/kmonpro.h
+	@mkdir -p $(HOSTDIR)
+	$(CC) $(HOST_CFLAGS) -o $@ tests/unit/test_kmonpro.c tools/kmonpro.c
+
+UNIT_TESTS += $(HOSTDIR)/test_tkctl $(HOSTDIR)/test_kmonpro
 
 
 install: install-tools
