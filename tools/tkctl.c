@@ -694,13 +694,16 @@ static const char usage[] =
 "  krp add|del SYM...  change what krp profiles\n"
 "  krp reset [SYM...]  zero krp's counters\n"
 "  krp list            what krp profiles, and why a name failed\n"
+"  top [-b] [-d SECONDS] [-n ITERATIONS]\n"
+"                      live view of /proc/kmonpro: CPUs, memory, network,\n"
+"                      top processes ('q' quits; -b or a pipe: plain frames)\n"
 "  help [COMMAND]      this text, or one command's\n"
 "\n"
 "Features: core (tkcore), krp, kmp, irqstat, leaksim.\n"
 "Options:\n"
 "  --from DIR          load modules from a build tree (e.g. build/kmod/$(uname -r))\n"
 "                      instead of /lib/modules; also TKCTL_FROM\n"
-"  --json              machine-readable output for status and stats\n"
+"  --json              machine-readable output for status, stats and top\n"
 "  --version           print the version\n"
 "Exit codes: 0 ok, 1 failure, 2 usage, 3 not root, 4 unknown feature,\n"
 "5 module not found, 6 module or parameter refused, 7 module in use.\n";
@@ -725,6 +728,14 @@ static const struct {
 	{ "krp", "tkctl krp add|del SYM...   change what krp profiles (root)\n"
 	  "tkctl krp reset [SYM...]    zero counters (root)\n"
 	  "tkctl [--json] krp list     functions, mechanism, state, failure reason\n" },
+	{ "top", "tkctl [--json] top [-b] [-d SECONDS] [-n ITERATIONS]\n"
+	  "  A refreshing view of /proc/kmonpro: uptime, tasks, memory, per-CPU\n"
+	  "  busy bars, per-interface rates, the top processes by CPU (and by\n"
+	  "  socket bytes while tkcore's procnet is on).  Keys: q quits, space\n"
+	  "  refreshes.  -d: seconds between reads (default 2, 0.1 to 86400);\n"
+	  "  -n: stop after that many frames; -b (or stdout not a terminal):\n"
+	  "  plain frames separated by a blank line; --json: one object a line.\n"
+	  "  Exit 1 when /proc/kmonpro is missing (tkcore not loaded, or too old).\n" },
 	{ "help", "tkctl help [COMMAND]\n" },
 };
 
@@ -799,6 +810,8 @@ int main(int argc, char **argv)
 		return cmd_stats(argc, argv);
 	if (!strcmp(cmd, "krp"))
 		return cmd_krp(argc, argv);
+	if (!strcmp(cmd, "top"))
+		return cmd_top(argc, argv, proc_root, json_out);
 	if (!strcmp(cmd, "help"))
 		return cmd_help(argc ? argv[0] : NULL);
 	die_usage("unknown command '%s'", cmd);

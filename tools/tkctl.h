@@ -60,4 +60,7 @@ int tk_parse_krp_row(const char *line, struct tk_krp_row *row);
 /* "1.23 ms"-style duration, into buf. */
 const char *tk_fmt_ns(uint64_t ns, char *buf, size_t len);
 
+/* tkctl top (tkctl_top.c): the arguments after "top". */
+int cmd_top(int argc, char **argv, const char *proc_root, bool json);
+
 #endif

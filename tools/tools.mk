@@ -3,15 +3,21 @@ TKCTL_LIBS := $(shell pkg-config --libs libkmod jansson 2>/dev/null || echo -lkm
 
 tools: $(HOSTDIR)/tkctl
 
-$(HOSTDIR)/tkctl: tools/tkctl.c tools/tkctl_lib.c tools/tkctl.h include/tkcore/version.h
+TKCTL_SRC := tools/tkctl.c tools/tkctl_lib.c tools/tkctl_top.c tools/kmonpro.c
+
+$(HOSTDIR)/tkctl: $(TKCTL_SRC) tools/tkctl.h tools/kmonpro.h include/tkcore/version.h
 	@mkdir -p $(HOSTDIR)
-	$(CC) $(TOOL_CFLAGS) -o $@ tools/tkctl.c tools/tkctl_lib.c $(TKCTL_LIBS)
+	$(CC) $(TOOL_CFLAGS) -o $@ $(TKCTL_SRC) $(TKCTL_LIBS)
 
 $(HOSTDIR)/test_tkctl: tests/unit/test_tkctl.c tools/tkctl_lib.c tools/tkctl.h
 	@mkdir -p $(HOSTDIR)
 	$(CC) $(HOST_CFLAGS) -o $@ tests/unit/test_tkctl.c tools/tkctl_lib.c
 
-UNIT_TESTS += $(HOSTDIR)/test_tkctl
+$(HOSTDIR)/test_kmonpro: tests/unit/test_kmonpro.c tools/kmonpro.c tools/kmonpro.h
+	@mkdir -p $(HOSTDIR)
+	$(CC) $(HOST_CFLAGS) -o $@ tests/unit/test_kmonpro.c tools/kmonpro.c
+
+UNIT_TESTS += $(HOSTDIR)/test_tkctl $(HOSTDIR)/test_kmonpro
 
 
 install: install-tools

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# tkctl top on the host against fixture copies of /proc/kmonpro
+# (tests/fixtures/kmonpro/, via TKCTL_PROC_ROOT): rendered values, rates
+# between two reads, --json, errors and exit codes, and the interactive
+# mode on a pseudo-terminal ('q', signals, terminal restored, truncation).
+cd "$(dirname "$0")/../.."
+TKCTL=$PWD/build/host/tkctl
+FX=$PWD/tests/fixtures/kmonpro
+n=0 fail=0
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail + 1)); fi; }
+has() { grep -Eq -- "$2" <<<"$1"; }	# has TEXT REGEX
+frame() { awk -v RS= -v n="$2" 'NR == n' <<<"$1"; }	# frame OUTPUT N
+
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/p1" "$tmp/p2" "$tmp/p3" "$tmp/none" "$tmp/old"
+cp "$FX/sample1" "$tmp/p1/kmonpro"
+export TKCTL_PROC_ROOT=$tmp/p1
+
+# ---- batch: two frames of the same snapshot ----
+t0=$(date +%s%N)
+out=$("$TKCTL" top -b -n 2 -d 0.2)
+st=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok $st "top -b -n 2 -d 0.2: exit 0"
+ok "$([ "$(grep -c '^up ' <<<"$out")" = 2 ] && [ "$(awk -v RS= 'END { print NR }' <<<"$out")" = 2 ]; echo $?)" \
+	"two frames, separated by one blank line"
+ok "$([ "$ms" -ge 200 ] && [ "$ms" -lt 2000 ]; echo $?)" "-d 0.2 between them (took $ms ms)"
+f1=$(frame "$out" 1)
+ok "$([ "$f1" = "$(frame "$out" 2)" ]; echo $?)" "the same snapshot twice renders the same"
+has "$f1" '^up 01:02:03, sample 41 over 1\.0 s, refresh 0\.2 s, procnet on, tkcore 0\.1\.0$'; ok $? "header: uptime, sample, interval, refresh, procnet, version"
+has "$f1" '^Tasks: 71 processes, 89 threads, 2 running$'; ok $? "tasks"
+has "$f1" '^Mem: 1\.9G total, 1\.6G free, 1\.7G avail, 1\.0M buff, 49\.0M cache, 0B swap free$'; ok $? "memory"
+has "$f1" '^CPU  52\.0% busy: us 40\.0 sy 10\.5 ni 0\.0 hi 0\.5 si 1\.0 wa 0\.0 id 48\.0$'; ok $? "all CPUs with the breakdown"
+has "$f1" '^cpu0  \[\|{20}\] 100\.0%  cpu1  \[\| {19}\]   4\.0%$'; ok $? "per-CPU bars, two a line at 80 columns"
+has "$f1" '^ +4242 +99\.5 +1\.2M +0B +0B  busy loop$'; ok $? "top process: pid, CPU%, RSS, TX, RX, a comm with a space"
+has "$f1" '^ +777 +3\.0 +2\.0M +4\.8M +1\.5K  nc$'; ok $? "its socket bytes in the top table"
+ok "$(grep -A3 '^ *PID  *CPU%' <<<"$f1" | awk 'NR > 1 { print $1 }' | tr '\n' ' ' | grep -qx '4242 777 1 '; echo $?)" \
+	"processes in the file's order (highest CPU first)"
+has "$f1" '^ +777 +4\.8M +1\.5K +- +-  nc$'; ok $? "nettop row; no rate from a single snapshot"
+has "$f1" '^lo +- +- +- +- +120\.6K +120\.6K$'; ok $? "interface totals; no rate yet"
+
+# ---- rates between two reads: sample2 replaces sample1 after frame 1 ----
+cp "$FX/sample1" "$tmp/p2/kmonpro"
+TKCTL_PROC_ROOT=$tmp/p1 "$TKCTL" top -b -n 2 -d 1.5 >"$tmp/rates.txt" &
+p_text=$!
+TKCTL_PROC_ROOT=$tmp/p2 "$TKCTL" --json top -n 2 -d 1.5 >"$tmp/rates.json" &
+p_json=$!
+for _ in $(seq 100); do
+	grep -q '^eth0 ' "$tmp/rates.txt" && [ "$(wc -l <"$tmp/rates.json")" -ge 1 ] && break
+	sleep 0.05
+done
+cp "$FX/sample2" "$tmp/p1/kmonpro.new" && mv "$tmp/p1/kmonpro.new" "$tmp/p1/kmonpro"
+cp "$FX/sample2" "$tmp/p2/kmonpro.new" && mv "$tmp/p2/kmonpro.new" "$tmp/p2/kmonpro"
+wait $p_text; ok $? "top -b with the file changing under it"
+wait $p_json; ok $? "top --json with the file changing under it"
+f2=$(frame "$(cat "$tmp/rates.txt")" 2)
+has "$f2" '^up 01:02:04, sample 42 '; ok $? "second frame: the new sample"
+has "$f2" '^lo +1\.0M/s +1\.0M/s +512 +512 +1\.1M +1\.1M$'; ok $? "lo: 1 MiB and 512 packets over the snapshots' 1000 ms"
+has "$f2" '^eth0 +0B/s +2\.0K/s +0 +2 +1\.0M +4\.0K$'; ok $? "eth0: tx rate, idle rx"
+has "$f2" '^wg0 +- +- +- +- +10B +10B$'; ok $? "an interface new in this read: no rate"
+has "$f2" '^ +777 +5\.3M +1\.5K +500\.0K/s +0B/s  nc$'; ok $? "nettop: pid 777 sends 500 KiB/s"
+has "$f2" '^ +900 +100B +1\.3K +0B/s +1\.0K/s  sshd$'; ok $? "nettop: pid 900 receives 1 KiB/s"
+has "$f2" '^ +901 +64B +0B +- +-  curl$'; ok $? "nettop: a new pid has no rate"
+python3 - "$tmp/rates.json" <<'EOF'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 2, lines
+a, b = (json.loads(l) for l in lines)
+assert a["seq"] == 41 and b["seq"] == 42 and a["procnet"] is True and a["interval_ms"] == 1000
+assert a["cpu"]["busy_pct"] == 52.0 and a["cpu"]["system_pct"] == 10.5
+assert [c["name"] for c in a["cpus"]] == ["cpu0", "cpu1"] and a["cpus"][0]["busy_pct"] == 100.0
+assert a["mem"]["total_kb"] == 2014124 and a["tasks"] == {"procs": 71, "threads": 89, "running": 2}
+assert a["net"][0]["rx_bytes_per_s"] is None
+lo = {x["name"]: x for x in b["net"]}["lo"]
+assert lo["rx_bytes"] == 1172032 and lo["rx_bytes_per_s"] == 1048576 and lo["tx_packets_per_s"] == 512
+assert a["top"][0] == {"pid": 4242, "comm": "busy loop", "cpu_pct": 99.5, "rss_kb": 1200,
+                       "tx_bytes": 0, "rx_bytes": 0}
+nt = {x["pid"]: x for x in b["nettop"]}
+assert nt[777]["tx_bytes_per_s"] == 512000 and nt[901]["tx_bytes_per_s"] is None
+assert nt[900]["comm"] == "sshd" and nt[900]["rx_bytes_per_s"] == 1024
+EOF
+ok $? "--json: one object a line with the values and rates"
+
+# ---- the first sample: no CPU or process lines yet, procnet off ----
+cp "$FX/first-sample" "$tmp/p3/kmonpro"
+out=$(TKCTL_PROC_ROOT=$tmp/p3 "$TKCTL" top -n 1)
+has "$out" '^up 1d 00:00:05, sample 1 over 0\.0 s, refresh 2\.0 s, procnet off'; ok $? "uptime over a day, default refresh 2 s"
+ok "$(grep -c "waiting for tkcore's second sample" <<<"$out" | grep -qx 2; echo $?)" "CPU and processes wait for the second sample"
+has "$out" 'Processes by socket'; ok $((!$?)) "no socket table while procnet is off"
+ok "$(printf '%s' "$out" | grep -c $'\e' | grep -qx 0; echo $?)" "stdout not a terminal: plain text, no escape sequences"
+
+# ---- malformed lines, hostile comms ----
+{ head -n 5 "$FX/sample1"; echo 'mem total_kb=1 free_kb=x avail_kb=3 buffers_kb=4 cached_kb=5 swap_free_kb=6'
+  echo 'disk name=sda reads=1'; printf 'top pid=66 cpu_pct=9.0 rss_kb=4 tx_bytes=0 rx_bytes=0 comm=\e[2J\e]0;pwn\a\n'
+  tail -n +6 "$FX/sample1" | head -n 3; } >"$tmp/p3/kmonpro"
+out=$(TKCTL_PROC_ROOT=$tmp/p3 "$TKCTL" top -b -n 1)
+has "$out" '^warning: 1 malformed line\(s\) of kmonpro skipped, the first at line 6$'; ok $? "a malformed line is reported with its line number"
+has "$out" '^Mem: 1\.9G total,'; ok $? "the good line of the same type before it is kept"
+has "$out" '^ +66 +9\.0 .*  \?\[2J\?\]0;pwn\?$'; ok $? "control characters of a comm shown as '?'"
+ok "$(printf '%s' "$out" | grep -c $'\e' | grep -qx 0; echo $?)" "nothing of the file reaches the terminal as an escape sequence"
+
+# ---- errors and exit codes ----
+out=$(TKCTL_PROC_ROOT=$tmp/none "$TKCTL" top -n 1 2>&1)
+ok "$([ "$?/$out" = "1/tkctl: $tmp/none/kmonpro not found: tkcore is not loaded (tkctl load core)" ]; echo $?)" \
+	"no /proc/kmonpro: exit 1, tkcore not loaded"
+touch "$tmp/old/telemetry"
+out=$(TKCTL_PROC_ROOT=$tmp/old "$TKCTL" top -n 1 2>&1)
+ok "$([ "$?/$out" = "1/tkctl: $tmp/old/kmonpro not found: the tkcore loaded is too old to provide it" ]; echo $?)" \
+	"/proc/telemetry but no /proc/kmonpro: exit 1, tkcore too old"
+cp tests/fixtures/stack/proc/telemetry "$tmp/old/kmonpro"
+out=$(TKCTL_PROC_ROOT=$tmp/old "$TKCTL" top -n 1 2>&1)
+ok "$([ $? = 1 ] && grep -q "no valid 'kmonpro' header line" <<<"$out"; echo $?)" "a file of another layout: exit 1"
+bad=0
+for args in "-d 0" "-d 0.05" "-d abc" "-d -1" "-d 1e3" "-d 1.2345" "-d" "-n 0" "-n -2" "-n x" "-n" "--bogus" "extra"; do
+	# shellcheck disable=SC2086
+	o=$("$TKCTL" top $args 2>"$tmp/err")
+	st=$?
+	if [ $st -ne 2 ] || [ -n "$o" ] || ! grep -q '^tkctl: top: ' "$tmp/err"; then
+		echo "# top $args: exit $st, stdout '$o'"; bad=1
+	fi
+done
+ok $bad "13 bad arguments: exit 2, a message, no frame"
+out=$("$TKCTL" top --delay=0.3 --iterations=1 -b -n1 -d0.3)
+ok "$([ $? = 0 ] && has "$out" 'refresh 0\.3 s'; echo $?)" "long and attached option forms"
+"$TKCTL" help top | grep -q -- '-d SECONDS'; ok $? "help top"
+"$TKCTL" --help | grep -q '^  top '; ok $? "top in the usage"
+
+# ---- interactive, on a pseudo-terminal ----
+python3 - "$TKCTL" <<'EOF'
+import os, pty, re, select, signal, struct, sys, termios, time, fcntl
+tkctl = sys.argv[1]
+
+def run(action, cols=100, rows=30):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(tkctl, [tkctl, "top", "-d", "0.2"])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    before = termios.tcgetattr(fd)
+    out = b""
+    def drain(t):
+        nonlocal out
+        end = time.time() + t
+        while time.time() < end:
+            if select.select([fd], [], [], 0.05)[0]:
+                try:
+                    out += os.read(fd, 65536)
+                except OSError:
+                    return
+    drain(0.7)
+    raw = termios.tcgetattr(fd)[3] & (termios.ICANON | termios.ECHO) == 0
+    action(pid, fd)
+    _, st = os.waitpid(pid, 0)
+    drain(0.1)
+    after = termios.tcgetattr(fd)
+    os.close(fd)
+    code = os.WEXITSTATUS(st) if os.WIFEXITED(st) else -os.WTERMSIG(st)
+    return raw, after == before, code, out
+
+fails = 0
+def check(cond, what):
+    global fails
+    print("#", "ok:" if cond else "FAILED:", what)
+    fails += not cond
+
+for name, act, want in (("q", lambda p, fd: os.write(fd, b"q"), 0),
+                        ("^C", lambda p, fd: os.write(fd, b"\x03"), -signal.SIGINT),
+                        ("SIGTERM", lambda p, fd: os.kill(p, signal.SIGTERM), -signal.SIGTERM)):
+    raw, restored, code, out = run(act)
+    check(raw, f"{name}: keys unbuffered and not echoed while running")
+    check(restored and code == want, f"{name}: exit {code} (want {want}), terminal restored: {restored}")
+    homes = out.count(b"\x1b[H")
+    check(homes >= 3, f"{name}: frames redrawn in place ({homes - 1})")
+    check(out.endswith(b"\x1b[?25h\r\n"), f"{name}: cursor shown again, prompt below the frame")
+
+raw, restored, code, out = run(lambda p, fd: os.write(fd, b"q"), cols=40, rows=12)
+frame = out.rsplit(b"\x1b[H", 1)[1].split(b"\x1b[J")[0]
+lines = [re.sub(rb"\x1b\[K", b"", l).rstrip(b"\r") for l in frame.split(b"\n")]
+check(len(lines) == 12, f"40x12 terminal: {len(lines)} lines, the screen's height")
+check(max(len(l) for l in lines) == 40, "lines cut at 40 columns, not wrapped")
+check(any(l.startswith(b"   4242") for l in lines), "the top process still shown on a small screen")
+sys.exit(1 if fails else 0)
+EOF
+ok $? "interactive: q, ^C and SIGTERM restore the terminal; output fits the window"
+echo "1..$n"
+[ $fail -eq 0 ]
