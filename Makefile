@@ -94,8 +94,11 @@ install: install-modules install-conf
 # or signed with SIGN_KEY= SIGN_CERT= (e.g. DKMS's MOK pair; docs/install.md).
 # Kbuild compresses them as the kernel's config says (.ko.xz on 6.12): the
 # manifest gets the names it wrote.
+# DEPMOD=true: kbuild would run depmod itself into INSTALL_MOD_PATH when the
+# tree has a System.map (a full kernel build tree such as the debug kernel's,
+# unlike Debian's headers); this rule runs it once, for the real tree only.
 install-modules modules_install: modules
-	$(MAKE) -C $(KDIR) M=$(OBJDIR) INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= \
+	$(MAKE) -C $(KDIR) M=$(OBJDIR) INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= DEPMOD=true \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	@for m in $$(sed -e 's|^$(OBJDIR)/||' -e 's/\.k\?o$$//' $(OBJDIR)/modules.order); do \
 		for f in $(DESTDIR)/lib/modules/$(KREL)/updates/$$m.ko*; do \
