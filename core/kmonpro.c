@@ -11,7 +11,8 @@
  *   - tk_kmon_sample() after it: per-CPU times by kind, and one RCU walk
  *     over the thread groups recording each one's CPU time.  The previous
  *     sample's table (sorted by key) gives each process's CPU time over the
- *     interval; the TK_TOP_N_MAX busiest are kept with their RSS.
+ *     interval; the TK_TOP_N_MAX busiest are kept (their RSS is read when
+ *     /proc/kmonpro is, for the top_n shown only).
  * Each sample replaces the one before the current one, under tk_km_lock.  /proc/kmonpro
  * formats the latest sample against the one before, plus the live procnet
  * totals (procnet.c), when it is read.
@@ -56,13 +57,13 @@ struct tk_km_cpu {
 struct tk_km_task {
 	u64 key;		/* tk_procnet_key() */
 	u64 runtime_ns;		/* whole thread group, ever */
+	char comm[TASK_COMM_LEN];
 };
 
 struct tk_km_top {
 	u64 key;
 	pid_t tgid;
 	u64 delta_ns;
-	u64 rss_kb;
 	char comm[TASK_COMM_LEN];
 };
 
@@ -188,6 +189,9 @@ static void tk_km_collect_tasks(struct tk_km_sample *k)
 			rt += READ_ONCE(t->se.sum_exec_runtime);
 		k->tasks[n].key = tk_procnet_key(p->tgid, p->start_time);
 		k->tasks[n].runtime_ns = rt;
+		/* Racy against a rename, as /proc's comm; always terminated. */
+		memcpy(k->tasks[n].comm, p->comm, TASK_COMM_LEN);
+		k->tasks[n].comm[TASK_COMM_LEN - 1] = '\0';
 		n++;
 	}
 	rcu_read_unlock();
@@ -244,39 +248,33 @@ static void tk_km_rank(struct tk_km_sample *k, const struct tk_km_sample *prev)
 			continue;
 		c.key = cur->key;
 		c.tgid = (cur->key >> 31) & U32_MAX;
+		memcpy(c.comm, cur->comm, TASK_COMM_LEN);
 		tk_km_top_insert(k, &c);
 	}
 }
 
-/* RSS and comm of the top processes; 0 and "" for one that has gone. */
-static void tk_km_top_details(struct tk_km_sample *k)
+/* RSS of a top process, looked up at the read; 0 if it has gone. */
+static u64 tk_km_rss_kb(const struct tk_km_top *c)
 {
 	struct task_struct *task;
 	struct mm_struct *mm;
 	struct pid *pid;
-	unsigned int i;
+	u64 kb = 0;
 
-	for (i = 0; i < k->nr_top; i++) {
-		struct tk_km_top *c = &k->top[i];
-
-		c->rss_kb = 0;
-		c->comm[0] = '\0';
-		pid = find_get_pid(c->tgid);
-		task = pid ? get_pid_task(pid, PIDTYPE_TGID) : NULL;
-		put_pid(pid);
-		if (!task)
-			continue;
-		if (tk_procnet_key(task->tgid, task->start_time) == c->key) {
-			__get_task_comm(c->comm, sizeof(c->comm), task);
-			mm = get_task_mm(task);
-			if (mm) {
-				c->rss_kb = (u64)get_mm_rss(mm) <<
-					    (PAGE_SHIFT - 10);
-				mmput(mm);
-			}
+	pid = find_get_pid(c->tgid);
+	task = pid ? get_pid_task(pid, PIDTYPE_TGID) : NULL;
+	put_pid(pid);
+	if (!task)
+		return 0;
+	if (tk_procnet_key(task->tgid, task->start_time) == c->key) {
+		mm = get_task_mm(task);
+		if (mm) {
+			kb = (u64)get_mm_rss(mm) << (PAGE_SHIFT - 10);
+			mmput(mm);
 		}
-		put_task_struct(task);
 	}
+	put_task_struct(task);
+	return kb;
 }
 
 /**
@@ -320,7 +318,6 @@ void tk_kmon_sample(const struct tk_snapshot *s)
 		tk_km_rank(k, prev);
 	else
 		k->nr_top = 0;
-	tk_km_top_details(k);
 
 	tk_km_prev = prev;
 	tk_km_cur = k;
@@ -472,7 +469,7 @@ static int tk_km_show(struct seq_file *m, void *v)
 		seq_printf(m, "top pid=%d", c->tgid);
 		tk_km_pct(m, "cpu_pct", c->delta_ns, interval);
 		seq_printf(m, " rss_kb=%llu tx_bytes=%llu rx_bytes=%llu comm=%s\n",
-			   c->rss_kb, hit ? hit->tx : 0, hit ? hit->rx : 0,
+			   tk_km_rss_kb(c), hit ? hit->tx : 0, hit ? hit->rx : 0,
 			   c->comm);
 	}
 unlock:
