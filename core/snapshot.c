@@ -5,9 +5,11 @@
  * Sampling.  A deferrable delayed work item runs every log_interval seconds
  * while enable is 1.  It fills a staging snapshot (clocks, memory, interrupt
  * and context-switch totals, per-CPU busy and idle time, load average, task
- * counts, then the fields of every registered feature) and copies it into
- * the ring.  Enabling takes a snapshot at once; a new log_interval re-arms
- * the timer, so it applies from the next snapshot on without a reload.
+ * counts, network totals over init_net's interfaces, then the fields of
+ * every registered feature) and copies it into the ring; kmonpro.c then
+ * records the system view of the same sample (/proc/kmonpro).  Enabling
+ * takes a snapshot at once; a new log_interval re-arms the timer, so it
+ * applies from the next snapshot on without a reload.
  *
  * The ring.  ring_size fixed-stride slots; the stride has room for
  * nr_cpu_ids per-CPU samples.  Every snapshot gets a sequence number, 1 for
@@ -49,37 +51,6 @@
 #include <tkcore/compat.h>
 #include <tkcore/version.h>
 #include "tkcore_internal.h"
-
-struct tk_cpu_sample {
-	u64 busy_ns;		/* U64_MAX: CPU was offline */
-	u64 idle_ns;
-};
-
-struct tk_extra {
-	u16 key;
-	u64 val;
-};
-
-struct tk_snapshot {
-	u64 seq;
-	u64 time_ns;		/* CLOCK_REALTIME */
-	u64 uptime_ns;		/* CLOCK_BOOTTIME */
-	u64 mem_total_kb;
-	u64 mem_free_kb;
-	u64 mem_avail_kb;
-	u64 buffers_kb;
-	u64 cached_kb;
-	u64 swap_free_kb;
-	u64 irqs;
-	u64 ctxt;
-	unsigned long load[3];
-	u32 procs;
-	u32 threads;
-	u32 running;
-	u32 nr_extra;
-	struct tk_extra extra[TK_SNAP_MAX_EXTRA];
-	struct tk_cpu_sample cpu[];
-};
 
 static DEFINE_SPINLOCK(tk_ring_lock);
 static void *tk_ring;
@@ -229,12 +200,14 @@ void tk_take_snapshot(void)
 	tk_collect_mem(s);
 	tk_collect_cpu(s);
 	tk_collect_tasks(s);
+	tk_kmon_collect_net(s);
 	tk_collect_features(s);
 
 	spin_lock(&tk_ring_lock);
 	s->seq = tk_next_seq++;
 	memcpy(tk_slot(s->seq), s, tk_stride);
 	spin_unlock(&tk_ring_lock);
+	tk_kmon_sample(s);
 	mutex_unlock(&tk_sample_lock);
 }
 
@@ -366,6 +339,9 @@ static int tk_seq_show(struct seq_file *m, void *v)
 	tk_show_load(m, "load15", s->load[2]);
 	seq_printf(m, " procs=%u threads=%u running=%u", s->procs, s->threads,
 		   s->running);
+	seq_printf(m, " net_rx_bytes=%llu net_rx_packets=%llu net_tx_bytes=%llu net_tx_packets=%llu",
+		   s->net_rx_bytes, s->net_rx_packets, s->net_tx_bytes,
+		   s->net_tx_packets);
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		if (s->cpu[cpu].busy_ns == U64_MAX)
 			continue;

@@ -7,6 +7,7 @@
 #define _TKCORE_INTERNAL_H
 
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <tkcore/tkcore.h>
 
@@ -14,6 +15,41 @@
 #define TK_RING_MAX		16384
 #define TK_INTERVAL_MIN		1
 #define TK_INTERVAL_MAX		3600
+
+struct tk_cpu_sample {
+	u64 busy_ns;		/* U64_MAX: CPU was offline */
+	u64 idle_ns;
+};
+
+struct tk_extra {
+	u16 key;
+	u64 val;
+};
+
+struct tk_snapshot {
+	u64 seq;
+	u64 time_ns;		/* CLOCK_REALTIME */
+	u64 uptime_ns;		/* CLOCK_BOOTTIME */
+	u64 mem_total_kb;
+	u64 mem_free_kb;
+	u64 mem_avail_kb;
+	u64 buffers_kb;
+	u64 cached_kb;
+	u64 swap_free_kb;
+	u64 irqs;
+	u64 ctxt;
+	unsigned long load[3];
+	u32 procs;
+	u32 threads;
+	u32 running;
+	u64 net_rx_bytes;	/* every interface of init_net */
+	u64 net_rx_packets;
+	u64 net_tx_bytes;
+	u64 net_tx_packets;
+	u32 nr_extra;
+	struct tk_extra extra[TK_SNAP_MAX_EXTRA];
+	struct tk_cpu_sample cpu[];
+};
 
 /* Serialises registration, the qeexo devices and the snapshot hooks. */
 extern struct mutex tk_lock;
@@ -36,5 +72,30 @@ int tk_snapshot_init(void);
 void tk_snapshot_start(void);
 void tk_take_snapshot(void);
 void tk_snapshot_exit(void);
+
+/* kmonpro.c: the system view, /proc/kmonpro */
+#define TK_TOP_N_MAX		100
+extern unsigned int tk_top_n;
+int tk_kmon_init(void);
+void tk_kmon_collect_net(struct tk_snapshot *s);
+void tk_kmon_sample(const struct tk_snapshot *s);
+void tk_kmon_exit(void);
+
+/* procnet.c: per-process socket bytes */
+struct tk_pn_proc {
+	u64 key;
+	pid_t tgid;
+	u64 tx;
+	u64 rx;
+	char comm[TASK_COMM_LEN];
+};
+
+extern bool tk_procnet_on;
+u64 tk_procnet_key(pid_t tgid, u64 start_ns);
+int tk_procnet_set(bool on);
+u64 tk_procnet_overflow(void);
+struct tk_pn_proc *tk_procnet_collect(size_t *nr);
+int tk_procnet_init(void);
+void tk_procnet_exit(void);
 
 #endif /* _TKCORE_INTERNAL_H */

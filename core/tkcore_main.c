@@ -5,12 +5,14 @@
  * tkcore owns the sysfs class "qeexo" (/sys/class/qeexo) and two devices in
  * it from load to unload:
  *
- *   telemetry/  enable, log_interval, ring_size, snapshot, features
+ *   telemetry/  enable, log_interval, ring_size, snapshot, features, top_n,
+ *               procnet, procnet_overflow
  *   profiler/   empty until krp and kmp add their files
  *
  * enable and log_interval are also reachable at /sys/kernel/telemetry/ (the
  * paths of the original telemetry module).  The snapshot ring behind
- * /proc/telemetry lives in snapshot.c.
+ * /proc/telemetry lives in snapshot.c, the system view /proc/kmonpro in
+ * kmonpro.c and per-process socket accounting in procnet.c.
  *
  * Feature modules register a struct tk_feature (see <tkcore/tkcore.h>).  A
  * feature's attribute groups go under /sys/class/qeexo/<device>/; a device
@@ -108,6 +110,10 @@ TK_MODULE_PARAM_RANGE(log_interval, tk_log_interval, TK_INTERVAL_MIN,
 MODULE_PARM_DESC(log_interval, "seconds between snapshots (1..3600, default 5)");
 module_param_cb(enable, &tk_enable_ops, &tk_enabled, 0444);
 MODULE_PARM_DESC(enable, "take snapshots from load on (0 or 1, default 1)");
+TK_MODULE_PARAM_RANGE(top_n, tk_top_n, 1, TK_TOP_N_MAX, 0444);
+MODULE_PARM_DESC(top_n, "processes listed in /proc/kmonpro's top and nettop lines (1..100, default 10)");
+module_param_cb(procnet, &tk_enable_ops, &tk_procnet_on, 0444);
+MODULE_PARM_DESC(procnet, "per-process socket byte accounting from load on (0 or 1, default 0)");
 
 /* ---- the control values, shared by both sysfs homes ---- */
 
@@ -185,6 +191,52 @@ static ssize_t snapshot_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_WO(snapshot);
 
+static ssize_t top_n_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(tk_top_n));
+}
+
+static ssize_t top_n_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	u32 v;
+	int ret;
+
+	ret = tk_parse_u32_range(buf, count, 1, TK_TOP_N_MAX, &v);
+	if (ret)
+		return ret;
+	WRITE_ONCE(tk_top_n, v);
+	return count;
+}
+static DEVICE_ATTR_RW(top_n);
+
+static ssize_t procnet_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(tk_procnet_on));
+}
+
+static ssize_t procnet_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	u32 v;
+	int ret;
+
+	ret = tk_parse_u32_range(buf, count, 0, 1, &v);
+	if (!ret)
+		ret = tk_procnet_set(v);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(procnet);
+
+static ssize_t procnet_overflow_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", tk_procnet_overflow());
+}
+static DEVICE_ATTR_RO(procnet_overflow);
+
 /*
  * One line per registered feature: "<name> <module> <device>".  At most
  * TK_SNAP_MAX_EXTRA features can hold keys and each line is under 100
@@ -216,6 +268,9 @@ static struct attribute *tk_telemetry_attrs[] = {
 	&dev_attr_ring_size.attr,
 	&dev_attr_snapshot.attr,
 	&dev_attr_features.attr,
+	&dev_attr_top_n.attr,
+	&dev_attr_procnet.attr,
+	&dev_attr_procnet_overflow.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(tk_telemetry);
@@ -554,9 +609,15 @@ static int __init tkcore_init(void)
 	if (IS_ERR(tk_class))
 		return PTR_ERR(tk_class);
 
-	ret = tk_snapshot_init();
+	ret = tk_procnet_init();
 	if (ret)
 		goto err_class;
+	ret = tk_kmon_init();
+	if (ret)
+		goto err_procnet;
+	ret = tk_snapshot_init();
+	if (ret)
+		goto err_kmon;
 
 	tk_telemetry_qdev = tk_qdev_get("telemetry", tk_telemetry_groups);
 	if (IS_ERR(tk_telemetry_qdev)) {
@@ -593,6 +654,10 @@ err_telemetry:
 	tk_qdev_put(tk_telemetry_qdev);
 err_snap:
 	tk_snapshot_exit();
+err_kmon:
+	tk_kmon_exit();
+err_procnet:
+	tk_procnet_exit();
 err_class:
 	class_destroy(tk_class);
 	return ret;
@@ -606,6 +671,8 @@ static void __exit tkcore_exit(void)
 	tk_qdev_put(tk_profiler_qdev);
 	tk_qdev_put(tk_telemetry_qdev);
 	tk_snapshot_exit();
+	tk_kmon_exit();
+	tk_procnet_exit();
 	class_destroy(tk_class);
 	pr_info("unloaded\n");
 }

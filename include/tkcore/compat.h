@@ -78,4 +78,26 @@
 #define TK_VMALLOC_SYM		"vmalloc"
 #endif
 
+/*
+ * Per-process socket accounting (core/procnet.c) counts the bytes that
+ * sock_sendmsg()/sock_recvmsg() really moved.  From 6.3 the kernel has
+ * stable tracepoints for exactly that, sock:sock_send_length and
+ * sock:sock_recv_length, fired in sock_sendmsg_nosec()/sock_recvmsg_nosec()
+ * with the return value (flags carries MSG_PEEK on receive).  Older kernels
+ * get kretprobes on the functions every send and receive passes through:
+ * sock_recvmsg(), and for sending __sock_sendmsg(), a static function that
+ * 6.1.57 split out of sock_sendmsg() (commit 86a7e0b69bd5, "net: prevent
+ * address rewrite in kernel_bind()"): the send syscalls and write() call it
+ * directly, so a probe on sock_sendmsg() would miss them.  On Debian's 6.1
+ * it is a real, probe-able symbol (/proc/kallsyms: "t __sock_sendmsg").
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define TK_PROCNET_TRACEPOINTS	1
+#else
+#define TK_PROCNET_TRACEPOINTS	0
+#endif
+#define TK_SOCK_LENGTH_ARGS	void *data, struct sock *sk, int ret, int flags
+#define TK_PROCNET_SEND_SYM	"__sock_sendmsg"
+#define TK_PROCNET_RECV_SYM	"sock_recvmsg"
+
 #endif /* _TKCORE_COMPAT_H */

@@ -174,7 +174,7 @@ check "output is far larger than a page ($size bytes)" -- test "$size" -gt 10000
 cat /proc/telemetry >/tmp/tel.whole
 dd if=/proc/telemetry bs=97 2>/dev/null >/tmp/tel.chunks
 check "reading in 97-byte chunks gives the same bytes" -- cmp /tmp/tel.whole /tmp/tel.chunks
-check "every line complete" -- sh -c "grep -v '^#' /tmp/tel.whole | grep -Evc ' running=[0-9]+ cpu0_busy_ms=[0-9]+ .*cpu[0-9]+_idle_ms=[0-9]+\$' | grep -qx 0"
+check "every line complete" -- sh -c "grep -v '^#' /tmp/tel.whole | grep -Evc ' running=[0-9]+ net_rx_bytes=[0-9]+ net_rx_packets=[0-9]+ net_tx_bytes=[0-9]+ net_tx_packets=[0-9]+ cpu0_busy_ms=[0-9]+ .*cpu[0-9]+_idle_ms=[0-9]+\$' | grep -qx 0"
 rmmod tkcore
 check "tkcore unloads" -- test ! -e /sys/module/tkcore
 check "class gone after unload" -- test ! -e $QX

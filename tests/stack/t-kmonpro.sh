@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# /proc/kmonpro and procnet: the layout of every line type, CPU % of a busy
+# loop, socket bytes attributed to the sending and the receiving process,
+# the snapshot's network totals, top_n/procnet control and bad input,
+# toggling and unloading under traffic.
+. "$(dirname "$0")/lib.sh"
+unload_all
+KM=/proc/kmonpro
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+km() { cat $KM; }
+km_lines() { km | grep "^$1 "; }	# km_lines TYPE
+# The line of TYPE whose KEY is VALUE (comm runs to the end of the line).
+km_line() { km | awk -v t="$1" -v kv="$2=$3" '$1 == t { for (i = 2; i <= NF; i++) if ($i == kv) { print; exit } }'; }
+wait_file() { local i; for i in $(seq 300); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+# Wait until /proc/kmonpro shows a sample newer than the one now shown.
+wait_sample() {
+	local s0 i
+	s0=$(field "$(km | head -n1)" seq)
+	for i in $(seq 100); do
+		[ "$(field "$(km | head -n1)" seq)" -gt "$s0" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+ip link set lo up
+
+check "insmod tkcore log_interval=1" -- load_core log_interval=1
+is "$(stat -c %a $KM)" 444 "/proc/kmonpro is 0444"
+is "$(cat $TEL/top_n)" 10 "top_n defaults to 10"
+is "$(cat $TEL/procnet)" 0 "procnet is off by default"
+is "$(stat -c %a $TEL/procnet_overflow)" 444 "procnet_overflow is 0444"
+wait_sample && wait_sample
+
+# ---- layout ----
+diag "at ${SECONDS}s: layout"
+out=$(km)
+printf '%s\n' "$out" | sed 's/^/#   /' | head -n 40
+P='[0-9]+\.[0-9]'
+check "header line" -- grep -Eqx "kmonpro [^ ]+ seq=[1-9][0-9]* uptime_ms=[0-9]+ interval_ms=[0-9]+ procnet=0" <<<"$(head -n1 <<<"$out")"
+iv=$(field "$(head -n1 <<<"$out")" interval_ms)
+check "interval_ms ($iv) is about log_interval" -- test "$iv" -ge 900 -a "$iv" -le 3000
+CPUKEYS="user_pct=$P nice_pct=$P system_pct=$P irq_pct=$P softirq_pct=$P iowait_pct=$P idle_pct=$P busy_pct=$P"
+check "cpu name=all line" -- grep -Eqx "cpu name=all $CPUKEYS" <<<"$out"
+is "$(grep -Ec "^cpu name=cpu[0-9]+ $CPUKEYS\$" <<<"$out")" "$(nproc)" "one cpu line per online CPU"
+bad_sum=$(grep '^cpu ' <<<"$out" | awk '{ s = 0; for (i = 3; i <= 9; i++) { split($i, kv, "="); s += kv[2] }
+	split($10, b, "="); split($8, io, "="); split($9, id, "=");
+	if (s < 99.5 || s > 100.5 || b[2] + io[2] + id[2] < 99.7 || b[2] + io[2] + id[2] > 100.3) print $2, s }')
+is "$bad_sum" "" "each cpu line: the kinds sum to 100 +-0.5, busy = 100 - idle - iowait"
+check "mem line" -- grep -Eqx "mem total_kb=[1-9][0-9]* free_kb=[0-9]+ avail_kb=[0-9]+ buffers_kb=[0-9]+ cached_kb=[0-9]+ swap_free_kb=[0-9]+" <<<"$(grep '^mem ' <<<"$out")"
+t=$(grep '^tasks ' <<<"$out")
+check "tasks line" -- grep -Eqx "tasks procs=[1-9][0-9]* threads=[1-9][0-9]* running=[0-9]+" <<<"$t"
+check "tasks >= procs" -- test "$(field "$t" threads)" -ge "$(field "$t" procs)"
+check "net line for lo" -- grep -Eqx "net name=lo rx_bytes=[0-9]+ rx_packets=[0-9]+ tx_bytes=[0-9]+ tx_packets=[0-9]+" <<<"$(grep '^net name=lo ' <<<"$out")"
+is "$(grep -c '^net ' <<<"$out")" "$(ls /sys/class/net | wc -l)" "one net line per interface"
+ntop=$(grep -c '^top ' <<<"$out")
+check "1..10 top lines ($ntop)" -- test "$ntop" -ge 1 -a "$ntop" -le 10
+is "$(grep '^top ' <<<"$out" | grep -Evc "^top pid=[1-9][0-9]* cpu_pct=$P rss_kb=[0-9]+ tx_bytes=0 rx_bytes=0 comm=.*\$")" 0 "top lines: keys in order, comm last"
+pcts=$(grep '^top ' <<<"$out" | sed 's/.*cpu_pct=\([0-9.]*\) .*/\1/')
+check "top lines in decreasing cpu_pct" -- sh -c 'printf "%s\n" "$1" | sort -c -r -n' _ "$pcts"
+is "$(grep -c '^nettop ' <<<"$out")" 0 "no nettop lines while procnet=0"
+
+# ---- CPU % of a busy loop ----
+diag "at ${SECONDS}s: busy loop"
+# Tolerance: the loop owns one CPU; a 1 s interval measured from two
+# samples of sum_exec_runtime (updated at ticks and switches) is within a
+# few ticks, and the shell and the sampler take a little of that CPU.
+bash -c 'while :; do :; done' &
+busy=$!
+PIDS+=("$busy")
+wait_sample && wait_sample && wait_sample
+l=$(km_line top pid "$busy")
+diag "$l"
+pct=$(field "$l" cpu_pct)
+check "busy loop pid $busy in top, cpu_pct ${pct:-none} in 80..101" -- awk -v p="${pct:-0}" 'BEGIN {exit !(p >= 80 && p <= 101)}'
+check "busy loop's rss_kb > 0, comm bash" -- sh -c "test $(field "$l" rss_kb || echo 0) -gt 0 && test '${l##*comm=}' = bash"
+check "busy loop is the first top line" -- test "$(field "$(km_lines top | head -n1)" pid)" = "$busy"
+kill "$busy"
+
+# ---- top_n ----
+diag "at ${SECONDS}s: top_n"
+check "top_n=1" -- "$TKWRITE" $TEL/top_n 1
+is "$(km_lines top | wc -l)" 1 "top_n=1: one top line"
+check "top_n=100" -- "$TKWRITE" $TEL/top_n '100\n'
+is "$(cat $TEL/top_n)" 100 "top_n reads back 100"
+bad() {	# bad FILE INPUT ERRNO
+	local before got after
+	before=$(cat "$1")
+	got=$("$TKWRITE" "$1" "$2")
+	after=$(cat "$1")
+	if [ "$got" = "$3" ] && [ "$before" = "$after" ]; then
+		ok 0 "$(basename "$1") '$2' -> $3, unchanged"
+	else
+		ok 1 "$(basename "$1") '$2' -> $3, unchanged"
+		echo "#   got $got, $before -> $after"
+	fi
+}
+bad $TEL/top_n 0 ERANGE
+bad $TEL/top_n 101 ERANGE
+bad $TEL/top_n -1 EINVAL
+bad $TEL/top_n +5 EINVAL
+bad $TEL/top_n 5x EINVAL
+bad $TEL/top_n ' 5' EINVAL
+bad $TEL/top_n '5\x001' EINVAL
+bad $TEL/top_n 99999999999 ERANGE
+bad $TEL/procnet 2 ERANGE
+bad $TEL/procnet on EINVAL
+bad $TEL/procnet -1 EINVAL
+bad $TEL/procnet '1 1' EINVAL
+bad $TEL/procnet '1\n\n' EINVAL
+check "top_n=10" -- "$TKWRITE" $TEL/top_n 10
+
+# ---- procnet: bytes attributed to the sender and the receiver ----
+diag "at ${SECONDS}s: procnet"
+N=3000000
+check "procnet=1" -- "$TKWRITE" $TEL/procnet 1
+is "$(field "$(km | head -n1)" procnet)" 1 "header says procnet=1"
+"$TKWRITE" $TEL/snapshot 1 >/dev/null
+s0=$(last_snap)
+lo0=$(km_line net name lo)
+"$TKLOAD" tcprecv 5555 "$TMP/ready" >"$TMP/rcount" &
+recv=$!
+PIDS+=("$recv")
+wait_file "$TMP/ready"
+"$TKLOAD" tcpsend 5555 $N "$TMP/sent" 600 &
+send=$!
+PIDS+=("$send")
+wait_file "$TMP/sent"
+diag "at ${SECONDS}s: $N bytes sent"
+wait_sample && wait_sample
+out=$(km)
+"$TKWRITE" $TEL/snapshot 1 >/dev/null
+s1=$(last_snap)
+lo1=$(km_line net name lo)
+grep -E '^(top|nettop) ' <<<"$out" | sed 's/^/#   /'
+nt=$(grep "^nettop pid=$send " <<<"$out")
+check "nettop: sender pid $send tx_bytes >= $N, comm tkload" -- sh -c "test $(field "$nt" tx_bytes || echo 0) -ge $N && test '${nt##*comm=}' = tkload"
+nr=$(grep "^nettop pid=$recv " <<<"$out")
+check "nettop: receiver pid $recv rx_bytes >= $N" -- test "$(field "$nr" rx_bytes || echo 0)" -ge $N
+check "sender received nothing, receiver sent nothing" -- test "$(field "$nt" rx_bytes)" = 0 -a "$(field "$nr" tx_bytes)" = 0
+is "$(grep '^nettop ' <<<"$out" | grep -Evc '^nettop pid=[1-9][0-9]* tx_bytes=[0-9]+ rx_bytes=[0-9]+ comm=.*$')" 0 "nettop lines: keys in order, comm last"
+tp=$(grep "^top pid=$send " <<<"$out")
+check "top: sender (busy sending) has tx_bytes >= $N" -- test "$(field "$tp" tx_bytes || echo 0)" -ge $N
+d=$(( $(field "$lo1" tx_bytes) - $(field "$lo0" tx_bytes) ))
+check "net lo tx_bytes moved by $d >= $N" -- test $d -ge $N
+d=$(( $(field "$lo1" rx_bytes) - $(field "$lo0" rx_bytes) ))
+check "net lo rx_bytes moved by $d >= $N" -- test $d -ge $N
+for k in net_tx_bytes net_rx_bytes; do
+	d=$(( $(field "$s1" $k) - $(field "$s0" $k) ))
+	check "snapshot $k moved by $d >= $N" -- test $d -ge $N
+done
+for k in net_tx_packets net_rx_packets; do
+	check "snapshot $k moved" -- test "$(field "$s1" $k)" -gt "$(field "$s0" $k)"
+done
+is "$(cat $TEL/procnet_overflow)" 0 "procnet_overflow 0"
+
+# ---- toggling under traffic ----
+diag "at ${SECONDS}s: toggling under traffic"
+fails=0
+for i in $(seq 20); do
+	"$TKWRITE" $TEL/procnet 0 >/dev/null || fails=$((fails + 1))
+	[ "$(cat $TEL/procnet)" = 0 ] || fails=$((fails + 1))
+	km | grep -q '^nettop ' && fails=$((fails + 1))
+	"$TKWRITE" $TEL/procnet 1 >/dev/null || fails=$((fails + 1))
+done
+is "$fails" 0 "20 off/on cycles under traffic; off shows no nettop line"
+check "procnet=1 again (same state) is accepted" -- "$TKWRITE" $TEL/procnet 1
+check "the sender was sending all along" -- kill -0 "$send"
+kill "$send"
+wait "$recv"
+check "receiver got at least $N bytes" -- test "$(cat "$TMP/rcount")" -ge $N
+
+# ---- unload with procnet on and traffic running ----
+diag "at ${SECONDS}s: unload under traffic"
+rm -f "$TMP/ready" "$TMP/sent"
+"$TKLOAD" tcprecv 5556 "$TMP/ready" >/dev/null &
+PIDS+=("$!")
+wait_file "$TMP/ready"
+"$TKLOAD" tcpsend 5556 1000 "$TMP/sent" 600 &
+send=$!
+PIDS+=("$send")
+wait_file "$TMP/sent"
+check "rmmod tkcore with procnet=1 under traffic" -- rmmod tkcore
+sleep 1
+check "traffic survives the unload" -- kill -0 "$send"
+kill "$send"
+check "insmod tkcore procnet=1" -- load_core procnet=1
+is "$(cat $TEL/procnet)" 1 "procnet=1 at load"
+check "rmmod" -- rmmod tkcore
+check "procnet=2 at load is refused" -- sh -c "! insmod $TK_MODDIR/core/tkcore.ko procnet=2"
+check "top_n=0 at load is refused" -- sh -c "! insmod $TK_MODDIR/core/tkcore.ko top_n=0"
+check "no tkcore left loaded" -- sh -c "! test -d /sys/module/tkcore"
+done_testing
