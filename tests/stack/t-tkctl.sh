@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # tkctl: load/status/unload from a build tree and from the installed tree,
-# every error path's exit code and message, and a 50-cycle loop.
+# every error path's exit code and message, a 50-cycle loop, and tkctl top
+# on the real /proc/kmonpro.
 . "$(dirname "$0")/lib.sh"
 unload_all
 TKCTL=$TK_TOP/build/host/tkctl
@@ -105,4 +106,24 @@ for i in $(seq 50); do
 done
 is "$fails" 0 "50 load/unload cycles through tkctl"
 is "$(ours_loaded)" "" "nothing left after the cycles"
+
+# ---- tkctl top on the real /proc/kmonpro: a busy loop shows up ----
+T load core log_interval=1 >/dev/null
+cp "$(command -v bash)" /tmp/tkbusy	# a comm of its own
+/tmp/tkbusy -c 'while :; do :; done' &
+busy=$!
+sleep 3	# two samples of tkcore with the loop running
+out=$("$TKCTL" top -b -n 2 -d 1 2>&1)
+st=$?
+kill "$busy"
+wait "$busy" 2>/dev/null
+is "$st" 0 "top -b -n 2 -d 1 on /proc/kmonpro"
+is "$(grep -c '^up ' <<<"$out")" 2 "two frames"
+row=$(awk -v RS= 'NR == 2' <<<"$out" | awk -v p="$busy" '/^Processes by CPU/ { t = 1; next }
+	/^(Processes by socket|IFACE)/ { t = 0 } t && $1 == p && $NF == "tkbusy"')
+check "the busy loop is in the table of processes by CPU" -- test -n "$row"
+cpu=$(awk '{ print int($2) }' <<<"$row")
+check "at 50% of a CPU or more (got ${cpu:-nothing})" -- test "${cpu:-0}" -ge 50
+[ -n "$row" ] || awk -v RS= 'NR == 2' <<<"$out" | sed 's/^/# /'
+T unload all >/dev/null
 done_testing
