@@ -65,7 +65,15 @@ is "$(jq -r .snapshot.mem_total_kb <<<"$o")" 2014124 "snapshot fields of the new
 is "$(jq -r .snapshot.seq <<<"$o")" 3 "newest snapshot (seq 3)"
 is "$(jq -r .snapshot.load1 <<<"$o")" 0.31 "load average as a number"
 is "$(jq -r .snapshot.leaksim_kmalloc_dropped <<<"$o")" 3 "feature fields of the snapshot"
-is "$(jq -c .modules <<<"$o")" '{"tkcore":true,"krp":true,"kmp":true,"leaksim":true,"irqstat":false}' "module presence"
+is "$(jq -c .modules <<<"$o")" '{"tkcore":true,"krp":true,"kmp":true,"leaksim":true,"irqstat":true}' "module presence"
+is "$(jq -r '.irqstat.lines[] | select(.irq == 4) | "\(.name) \(.count) \(.calls) \(.total_ns) \(.max_ns) \(.cpu | join(","))"' <<<"$o")" \
+	"ttyS0 1234 2468 6170000 41000 1000,234" "irqstat: a line with its per-CPU counts"
+is "$(jq -r '.irqstat.lines | length' <<<"$o")" 4 "irqstat: every line"
+is "$(jq -r '.irqstat.lines[] | select(.irq == 25) | .name' <<<"$o")" 'odd"name\x' "irqstat: names kept verbatim"
+is "$(jq -r '.irqstat.softirqs.NET_RX, (.irqstat.softirqs | length)' <<<"$o" | tr '\n' ' ')" "340 10 " "irqstat: softirqs by vector"
+is "$(jq -r '"\(.irqstat.seed_irq) \(.irqstat.seed_count) \(.irqstat.untracked)"' <<<"$o")" "4 1234 0" "irqstat: seed line and untracked"
+is "$(jq -r '.snapshot | "\(.net_rx_bytes) \(.net_rx_packets) \(.net_tx_bytes) \(.net_tx_packets)"' <<<"$o")" \
+	"123459789 98795 23459789 45708" "network totals of the snapshot"
 is "$(jq -r '.krp.functions[0] | "\(.name) \(.count) \(.hist[7])"' <<<"$o")" "sys_getpid 1000 600" "krp stats with histogram"
 is "$(jq -r .kmp.tracked_bytes <<<"$o")" 69632 "kmp counters"
 is "$(jq -r .kmp.scan_possible_leak <<<"$o")" 2 "kmp scan with --kmp-scan"
@@ -150,7 +158,7 @@ is $? 0 "SIGTERM after rotation and module flaps: exit 0"
 ok "$(all_json "$tmp/rot.json"; echo $?)" "every line whole JSON across the flaps"
 seqs=$(jq -r 'if .modules.tkcore then "P" else "A" end' "$tmp/rot.json" | uniq | tr -d '\n')
 ok "$(case $seqs in *PAP*) echo 0 ;; *) echo 1 ;; esac)" "present, absent, present again in order ($seqs)"
-is "$(jq -c 'select(.modules.tkcore == false) | [.snapshot, .krp, .kmp]' "$tmp/rot.json" | sort -u)" "[null,null,null]" "absence logged as null sections"
+is "$(jq -c 'select(.modules.tkcore == false) | [.snapshot, .krp, .kmp, .irqstat]' "$tmp/rot.json" | sort -u)" "[null,null,null,null]" "absence logged as null sections"
 ok "$(grep -q 'tkcore absent' "$tmp/rot.err" && grep -q 'tkcore present' "$tmp/rot.err"; echo $?)" "absence and return reported on stderr"
 
 if cat "$tmp"/*.err | grep -qE 'AddressSanitizer|LeakSanitizer|runtime error'; then
