@@ -201,6 +201,26 @@ static const struct known {
 	{ "threads", "qeexo_threads", "gauge", "Tasks (all threads).", C_RAW },
 	{ "running", "qeexo_tasks_running", "gauge",
 	  "Tasks running or runnable.", C_RAW },
+	{ "irqstat_irqs", "qeexo_irqstat_interrupts", "counter",
+	  "Interrupts irqstat counted at the snapshot, all lines (since irqstat loaded or was reset).", C_RAW },
+	{ "irqstat_handler_ns", "qeexo_irqstat_handler_seconds", "counter",
+	  "Time in hard interrupt handlers irqstat measured at the snapshot, all lines.", C_NS },
+	{ "irqstat_irqs_per_s", "qeexo_irqstat_interrupt_rate", "gauge",
+	  "Interrupts per second between the two newest snapshots (irqstat).", C_RAW },
+	{ "irqstat_softirqs", "qeexo_irqstat_softirqs", "counter",
+	  "Softirqs run at the snapshot, all vectors (since irqstat loaded or was reset).", C_RAW },
+	{ "irqstat_softirqs_per_s", "qeexo_irqstat_softirq_rate", "gauge",
+	  "Softirqs per second between the two newest snapshots (irqstat).", C_RAW },
+	{ "irqstat_seed_count", "qeexo_irqstat_seed_calls", "counter",
+	  "Calls of irqstat's seed-mode shared handler at the snapshot.", C_RAW },
+	{ "net_rx_bytes", "qeexo_network_receive_bytes", "counter",
+	  "Bytes received, all interfaces of the initial network namespace (loopback included).", C_RAW },
+	{ "net_rx_packets", "qeexo_network_receive_packets", "counter",
+	  "Packets received, all interfaces of the initial network namespace (loopback included).", C_RAW },
+	{ "net_tx_bytes", "qeexo_network_transmit_bytes", "counter",
+	  "Bytes sent, all interfaces of the initial network namespace (loopback included).", C_RAW },
+	{ "net_tx_packets", "qeexo_network_transmit_packets", "counter",
+	  "Packets sent, all interfaces of the initial network namespace (loopback included).", C_RAW },
 };
 
 /* "cpu<N>_busy_ms" / "cpu<N>_idle_ms": N into cpu, mode into mode. */
@@ -472,6 +492,71 @@ static void render_kmp(struct out *o)
 	}
 }
 
+/* Per line: interrupts, handler calls, handler time; softirqs by vector. */
+static void render_irqstat(struct out *o)
+{
+	const struct tk_irqstat *q = &st.irq;
+	char v[64], irq[16];
+	size_t i;
+
+	if (!st.up[TK_F_IRQSTAT])
+		return;
+	if (q->n) {
+		fam(o, "qeexo_irq_handled", "counter",
+		    "Interrupts on the line (once per interrupt, however many handlers share it), since irqstat loaded or was reset.");
+		for (i = 0; i < q->n; i++) {
+			u64s(q->line[i].irq, irq, sizeof(irq));
+			u64s(q->line[i].count, v, sizeof(v));
+			sample(o, "qeexo_irq_handled_total", v, "irq", irq,
+			       "name", q->line[i].name, NULL);
+		}
+		fam(o, "qeexo_irq_handler_calls", "counter",
+		    "Handler calls on the line (every action of a shared line).");
+		for (i = 0; i < q->n; i++) {
+			u64s(q->line[i].irq, irq, sizeof(irq));
+			u64s(q->line[i].calls, v, sizeof(v));
+			sample(o, "qeexo_irq_handler_calls_total", v, "irq", irq,
+			       "name", q->line[i].name, NULL);
+		}
+		fam(o, "qeexo_irq_handler_seconds", "counter",
+		    "Time spent in the line's handlers.");
+		for (i = 0; i < q->n; i++) {
+			u64s(q->line[i].irq, irq, sizeof(irq));
+			tk_fmt_ns_sec(q->line[i].total_ns, v, sizeof(v));
+			sample(o, "qeexo_irq_handler_seconds_total", v, "irq", irq,
+			       "name", q->line[i].name, NULL);
+		}
+		fam(o, "qeexo_irq_handler_max_seconds", "gauge",
+		    "Longest single handler call on the line.");
+		for (i = 0; i < q->n; i++) {
+			u64s(q->line[i].irq, irq, sizeof(irq));
+			tk_fmt_ns_sec(q->line[i].max_ns, v, sizeof(v));
+			sample(o, "qeexo_irq_handler_max_seconds", v, "irq", irq,
+			       "name", q->line[i].name, NULL);
+		}
+	}
+	if (st.irq_have_soft && q->n_soft) {
+		fam(o, "qeexo_softirqs", "counter",
+		    "Softirqs run, by vector, since irqstat loaded or was reset.");
+		for (i = 0; i < q->n_soft; i++) {
+			u64s(q->soft[i].count, v, sizeof(v));
+			sample(o, "qeexo_softirqs_total", v, "vector",
+			       q->soft[i].name, NULL);
+		}
+	}
+	if (st.irq_have_untracked)
+		scalar(o, "qeexo_irq_untracked", "counter",
+		       "Interrupts on lines numbered past those irqstat sized its tables for.",
+		       st.irq_untracked);
+	if (st.irq_have_seed) {
+		fam(o, "qeexo_irq_seed_calls", "counter",
+		    "Calls of irqstat's shared seed-mode handler (irq= parameter).");
+		u64s((uint64_t)st.irq_seed_irq, irq, sizeof(irq));
+		u64s(st.irq_seed_count, v, sizeof(v));
+		sample(o, "qeexo_irq_seed_calls_total", v, "irq", irq, NULL);
+	}
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -533,6 +618,7 @@ static void render_metrics(struct tk_buf *b, int om)
 	render_snapshot(&o);
 	render_krp(&o);
 	render_kmp(&o);
+	render_irqstat(&o);
 	render_self(&o, now_s() - t0);
 	if (om)
 		tk_buf_puts(b, "# EOF\n");

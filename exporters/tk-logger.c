@@ -242,6 +242,44 @@ static json_t *build(const struct tk_state *st, unsigned long long line)
 	} else {
 		json_object_set_new(o, "kmp", json_null());
 	}
+	if (st->up[TK_F_IRQSTAT]) {
+		json_t *q = json_object(), *ls = json_array();
+
+		for (i = 0; i < st->irq.n; i++) {
+			const struct tk_irq_line *l = &st->irq.line[i];
+			json_t *j = json_object(), *cpu = json_array();
+			size_t c;
+
+			json_object_set_new(j, "irq", json_integer(l->irq));
+			json_object_set_new(j, "name", json_string(l->name));
+			json_object_set_new(j, "count", u64j(l->count));
+			json_object_set_new(j, "calls", u64j(l->calls));
+			json_object_set_new(j, "total_ns", u64j(l->total_ns));
+			json_object_set_new(j, "max_ns", u64j(l->max_ns));
+			for (c = 0; c < l->ncpu; c++)
+				json_array_append_new(cpu, u64j(st->irq.cpu[l->cpu0 + c]));
+			json_object_set_new(j, "cpu", cpu);
+			json_array_append_new(ls, j);
+		}
+		json_object_set_new(q, "lines", ls);
+		if (st->irq_have_soft) {
+			json_t *sf = json_object();
+
+			for (i = 0; i < st->irq.n_soft; i++)
+				json_object_set_new(sf, st->irq.soft[i].name,
+						    u64j(st->irq.soft[i].count));
+			json_object_set_new(q, "softirqs", sf);
+		}
+		if (st->irq_have_untracked)
+			json_object_set_new(q, "untracked", u64j(st->irq_untracked));
+		if (st->irq_have_seed) {
+			json_object_set_new(q, "seed_irq", json_integer(st->irq_seed_irq));
+			json_object_set_new(q, "seed_count", u64j(st->irq_seed_count));
+		}
+		json_object_set_new(o, "irqstat", q);
+	} else {
+		json_object_set_new(o, "irqstat", json_null());
+	}
 	json_object_set_new(o, "read_errors", json_integer(st->errors));
 	if (st->errors)
 		json_object_set_new(o, "last_error", json_string(st->last_error));

@@ -489,6 +489,237 @@ void tk_krp_free(struct tk_krp *k)
 	k->n = k->cap = 0;
 }
 
+/* ---- irqstat ---- */
+
+int tk_valid_irq_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return 0;
+	return i > 0 && i < TK_IRQ_NAME_MAX;
+}
+
+/* "cpu<digits>=": the CPU number, or -1 for another key. */
+static long cpu_count_key(const char *k)
+{
+	long n = 0;
+	size_t i = 3;
+
+	if (strncmp(k, "cpu", 3) || k[3] < '0' || k[3] > '9')
+		return -1;
+	for (; k[i] >= '0' && k[i] <= '9'; i++) {
+		if (n > 100000)
+			return -1;
+		n = n * 10 + (k[i] - '0');
+	}
+	return k[i] ? -1 : n;
+}
+
+static int irq_dup(const struct tk_irqstat *q, unsigned int irq)
+{
+	size_t i;
+
+	for (i = 0; i < q->n; i++)
+		if (q->line[i].irq == irq)
+			return 1;
+	return 0;
+}
+
+static int irq_put_cpu(struct tk_irqstat *q, uint64_t v)
+{
+	if (q->ncpu_used == q->ncpu_cap) {
+		size_t cap = q->ncpu_cap ? q->ncpu_cap * 2 : 64;
+		uint64_t *c = realloc(q->cpu, cap * sizeof(*c));
+
+		if (!c)
+			return -ENOMEM;
+		q->cpu = c;
+		q->ncpu_cap = cap;
+	}
+	q->cpu[q->ncpu_used++] = v;
+	return 0;
+}
+
+/* One irqs line into q->line[q->n]; 0 if it is whole and valid. */
+static int irqs_line(char *line, struct tk_irqstat *q)
+{
+	char *save = NULL, *tok;
+	struct tk_irq_line *l;
+	unsigned int seen = 0;
+	uint64_t v;
+	long cpu;
+
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 32;
+		struct tk_irq_line *nl = realloc(q->line, cap * sizeof(*nl));
+
+		if (!nl)
+			return -ENOMEM;
+		q->line = nl;
+		q->cap = cap;
+	}
+	l = &q->line[q->n];
+	memset(l, 0, sizeof(*l));
+	l->cpu0 = q->ncpu_used;
+	for (tok = strtok_r(line, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(tok, '=');
+		uint64_t *dst = NULL;
+		unsigned int bit = 0;
+
+		if (!eq)
+			return -EINVAL;
+		*eq++ = '\0';
+		if (!strcmp(tok, "name")) {
+			if (!tk_valid_irq_name(eq))
+				return -EINVAL;
+			strcpy(l->name, eq);
+			seen |= 2;
+			continue;
+		}
+		if (!strcmp(tok, "irq")) {
+			if (tk_parse_u64(eq, &v) || v > 0xffffffffu)
+				return -EINVAL;
+			l->irq = (unsigned int)v;
+			bit = 1;
+		} else if (!strcmp(tok, "count")) {
+			dst = &l->count, bit = 4;
+		} else if (!strcmp(tok, "calls")) {
+			dst = &l->calls, bit = 8;
+		} else if (!strcmp(tok, "total_ns")) {
+			dst = &l->total_ns, bit = 16;
+		} else if (!strcmp(tok, "max_ns")) {
+			dst = &l->max_ns, bit = 32;
+		} else if ((cpu = cpu_count_key(tok)) >= 0) {
+			/* cpu<i>= in order, possible CPUs only: keep as listed */
+			if (tk_parse_u64(eq, &v))
+				return -EINVAL;
+			if (irq_put_cpu(q, v))
+				return -ENOMEM;
+			l->ncpu++;
+			continue;
+		} else {
+			continue;	/* cpu<i>_ns, keys added later */
+		}
+		if (seen & bit)
+			return -EINVAL;
+		seen |= bit;
+		if (dst && tk_parse_u64(eq, dst))
+			return -EINVAL;
+	}
+	if (seen != 63 || irq_dup(q, l->irq))
+		return -EINVAL;
+	return 0;
+}
+
+int tk_parse_irqs(char *text, struct tk_irqstat *q)
+{
+	char *line, *save = NULL;
+
+	q->n = 0;
+	q->ncpu_used = 0;
+	q->bad = 0;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		size_t used = q->ncpu_used;
+		int r;
+
+		if (!*line || *line == '#')
+			continue;
+		r = irqs_line(line, q);
+		if (r == -ENOMEM)
+			return r;
+		if (r) {
+			q->ncpu_used = used;	/* drop its per-CPU counts */
+			q->bad++;
+		} else {
+			q->n++;
+		}
+	}
+	return 0;
+}
+
+static int valid_soft_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_' ||
+		      (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return i > 0 && i < 16;
+}
+
+int tk_parse_softirqs(char *text, struct tk_irqstat *q)
+{
+	char *line, *save = NULL;
+
+	q->n_soft = 0;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *s2 = NULL, *tok;
+		struct tk_softirq sf = { 0 };
+		unsigned int seen = 0;
+		uint64_t v;
+		size_t i;
+
+		if (!*line || *line == '#')
+			continue;
+		for (tok = strtok_r(line, " \t", &s2); tok;
+		     tok = strtok_r(NULL, " \t", &s2)) {
+			char *eq = strchr(tok, '=');
+
+			if (!eq)
+				goto bad;
+			*eq++ = '\0';
+			if (!strcmp(tok, "vec")) {
+				if (tk_parse_u64(eq, &v) || v > 255)
+					goto bad;
+				sf.vec = (unsigned int)v;
+				seen |= 1;
+			} else if (!strcmp(tok, "name")) {
+				if (!valid_soft_name(eq))
+					goto bad;
+				strcpy(sf.name, eq);
+				seen |= 2;
+			} else if (!strcmp(tok, "count")) {
+				if (tk_parse_u64(eq, &sf.count))
+					goto bad;
+				seen |= 4;
+			}
+		}
+		if (seen != 7)
+			goto bad;
+		for (i = 0; i < q->n_soft; i++)
+			if (!strcmp(q->soft[i].name, sf.name))
+				goto bad;
+		if (q->n_soft == q->cap_soft) {
+			size_t cap = q->cap_soft ? q->cap_soft * 2 : 16;
+			struct tk_softirq *ns = realloc(q->soft, cap * sizeof(*ns));
+
+			if (!ns)
+				return -ENOMEM;
+			q->soft = ns;
+			q->cap_soft = cap;
+		}
+		q->soft[q->n_soft++] = sf;
+		continue;
+bad:
+		q->bad++;
+	}
+	return 0;
+}
+
+void tk_irqstat_free(struct tk_irqstat *q)
+{
+	free(q->line);
+	free(q->cpu);
+	free(q->soft);
+	memset(q, 0, sizeof(*q));
+}
+
 /* ---- number formatting ---- */
 
 static void fmt_frac(uint64_t whole, uint64_t frac, int width, char *out,
@@ -642,6 +873,44 @@ static void kmp_scan(struct tk_state *st, const char *sys)
 	st->kmp_have_leaks = 1;
 }
 
+/* irqstat: up when its irqs file was read and parsed. */
+static void collect_irqstat(struct tk_state *st, const char *sys)
+{
+	uint64_t v;
+
+	st->irq.n = 0;
+	st->irq.n_soft = 0;
+	st->irq.bad = 0;
+	st->irq_have_soft = st->irq_have_untracked = st->irq_have_seed = 0;
+	st->irq_seed_irq = -1;
+	if (read_rel(st, sys, QX "/irqstat/irqs", &st->irq_buf) <= 0)
+		return;
+	if (tk_parse_irqs(st->irq_buf.p, &st->irq)) {
+		note_error(st, "irqstat irqs", -ENOMEM);
+		return;
+	}
+	st->up[TK_F_IRQSTAT] = 1;
+	if (read_rel(st, sys, QX "/irqstat/softirqs", &st->irq_buf) > 0) {
+		if (tk_parse_softirqs(st->irq_buf.p, &st->irq))
+			note_error(st, "irqstat softirqs", -ENOMEM);
+		else
+			st->irq_have_soft = 1;
+	}
+	if (st->irq.bad)
+		note_error(st, "irqstat: malformed lines dropped", -EINVAL);
+	if (read_u64_rel(st, sys, QX "/irqstat/untracked",
+			 &st->irq_untracked) > 0)
+		st->irq_have_untracked = 1;
+	/* seed_irq is -1 without seed mode: not a u64, read it apart */
+	if (read_rel(st, sys, QX "/irqstat/seed_irq", &st->tmp) > 0 &&
+	    !tk_parse_u64(st->tmp.p, &v) && v <= 0xffffffffu &&
+	    read_u64_rel(st, sys, QX "/irqstat/seed_count",
+			 &st->irq_seed_count) > 0) {
+		st->irq_seed_irq = (int64_t)v;
+		st->irq_have_seed = 1;
+	}
+}
+
 void tk_collect(struct tk_state *st, const struct tk_roots *r, int flags)
 {
 	int rc;
@@ -714,7 +983,7 @@ void tk_collect(struct tk_state *st, const struct tk_roots *r, int flags)
 	}
 
 	st->up[TK_F_LEAKSIM] = exists(r->sys, QX "/leaksim/kmalloc_dropped");
-	st->up[TK_F_IRQSTAT] = exists(r->sys, QX "/irqstat");
+	collect_irqstat(st, r->sys);
 }
 
 void tk_state_free(struct tk_state *st)
@@ -722,6 +991,8 @@ void tk_state_free(struct tk_state *st)
 	tk_buf_free(&st->tel_buf);
 	tk_buf_free(&st->krp_buf);
 	tk_buf_free(&st->feat_buf);
+	tk_buf_free(&st->irq_buf);
+	tk_irqstat_free(&st->irq);
 	tk_buf_free(&st->tmp);
 	tk_snap_free(&st->snap);
 	tk_krp_free(&st->krp);

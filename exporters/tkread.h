@@ -89,6 +89,43 @@ int tk_parse_krp_ext(char *text, struct tk_krp *k);
 int tk_parse_krp_stats(char *text, struct tk_krp *k);
 void tk_krp_free(struct tk_krp *k);
 
+/* irqstat: one line of irqstat/irqs (see docs/metrics.md). */
+#define TK_IRQ_NAME_MAX 64
+struct tk_irq_line {
+	unsigned int irq;
+	char name[TK_IRQ_NAME_MAX];
+	uint64_t count, calls, total_ns, max_ns;
+	size_t cpu0;		/* first of ncpu counts in tk_irqstat.cpu */
+	size_t ncpu;
+};
+
+/* irqstat: one line of irqstat/softirqs. */
+struct tk_softirq {
+	unsigned int vec;
+	char name[16];
+	uint64_t count;
+};
+
+struct tk_irqstat {
+	struct tk_irq_line *line;
+	size_t n, cap;
+	uint64_t *cpu;		/* per-CPU counts of every line, in order */
+	size_t ncpu_used, ncpu_cap;
+	struct tk_softirq *soft;
+	size_t n_soft, cap_soft;
+	unsigned int bad;	/* lines dropped: malformed, bad name, dup */
+};
+
+/* irqs lines "irq=<n> name=<s> count=.. calls=.. total_ns=.. max_ns=..
+ * cpu<i>=.. ..."; text modified in place.
+ */
+int tk_parse_irqs(char *text, struct tk_irqstat *q);
+/* softirqs lines "vec=<n> name=<NAME> count=.. cpu<i>=.." */
+int tk_parse_softirqs(char *text, struct tk_irqstat *q);
+/* irq name rule: printable ASCII without spaces, 1..63 bytes */
+int tk_valid_irq_name(const char *s);
+void tk_irqstat_free(struct tk_irqstat *q);
+
 /* Known features and what makes them present. */
 enum tk_feature { TK_F_TKCORE, TK_F_KRP, TK_F_KMP, TK_F_LEAKSIM, TK_F_IRQSTAT,
 	TK_F_NR };
@@ -119,6 +156,11 @@ struct tk_state {
 	uint64_t kmp_blocks, kmp_bytes, kmp_overflow, kmp_missed;
 	uint64_t kmp_leaks;		/* memleaks: "possible leak" lines */
 	uint64_t kmp_notfreed;		/* memleaks: "not freed yet" lines */
+	struct tk_buf irq_buf;
+	struct tk_irqstat irq;
+	int irq_have_soft, irq_have_untracked, irq_have_seed;
+	uint64_t irq_untracked, irq_seed_count;
+	int64_t irq_seed_irq;		/* -1: no seed line */
 	struct tk_buf feat_buf;
 	struct tk_buf tmp;
 	int have_log_interval;

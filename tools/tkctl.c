@@ -572,6 +572,101 @@ static int stats_simple(json_t *out, const char *feature, const char *dir,
 	return found;
 }
 
+/* Value of KEY in a line of "k=v" words (modified: NULs written), or NULL. */
+static const char *irq_field(char **kv, int n, const char *key)
+{
+	size_t len = strlen(key);
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strncmp(kv[i], key, len) && kv[i][len] == '=')
+			return kv[i] + len + 1;
+	return NULL;
+}
+
+/* irqstat: one row per line of irqstat/irqs, then the softirq vectors. */
+static int stats_irqstat(json_t *out)
+{
+	char path[512], b[3][32], *text, *line, *save = NULL, *kv[16], *save2;
+	json_t *lines = json_array(), *soft = json_object();
+	int n = 0, nkv;
+
+	path_of(path, sizeof(path), sysfs_root, "class/qeexo/irqstat/irqs");
+	text = read_file(path);
+	if (!text) {
+		json_decref(lines);
+		json_decref(soft);
+		if (!json_out)
+			printf("irqstat: not loaded\n");
+		return -1;
+	}
+	if (!json_out)
+		printf("%5s %-20s %12s %12s %10s %10s %12s\n", "IRQ", "NAME", "COUNT",
+		       "CALLS", "AVG", "MAX", "TOTAL");
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *irq, *name, *count, *calls, *total, *max;
+		uint64_t c, h, t, m;
+
+		save2 = NULL;
+		for (nkv = 0; nkv < 16 && (kv[nkv] = strtok_r(nkv ? NULL : line, " ", &save2)); nkv++)
+			;
+		irq = irq_field(kv, nkv, "irq");
+		name = irq_field(kv, nkv, "name");
+		count = irq_field(kv, nkv, "count");
+		calls = irq_field(kv, nkv, "calls");
+		total = irq_field(kv, nkv, "total_ns");
+		max = irq_field(kv, nkv, "max_ns");
+		if (!irq || !name || !count || !calls || !total || !max)
+			continue;
+		c = strtoull(count, NULL, 10);
+		h = strtoull(calls, NULL, 10);
+		t = strtoull(total, NULL, 10);
+		m = strtoull(max, NULL, 10);
+		n++;
+		if (json_out) {
+			json_array_append_new(lines, json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:I}",
+				"irq", (json_int_t)strtoll(irq, NULL, 10), "name", name,
+				"count", (json_int_t)c, "calls", (json_int_t)h,
+				"total_ns", (json_int_t)t, "avg_ns", (json_int_t)(h ? t / h : 0),
+				"max_ns", (json_int_t)m));
+			continue;
+		}
+		printf("%5s %-20s %12" PRIu64 " %12" PRIu64 " %10s %10s %12s\n", irq, name, c, h,
+		       tk_fmt_ns(h ? t / h : 0, b[0], 32), tk_fmt_ns(m, b[1], 32),
+		       tk_fmt_ns(t, b[2], 32));
+	}
+	free(text);
+
+	path_of(path, sizeof(path), sysfs_root, "class/qeexo/irqstat/softirqs");
+	text = read_file(path);
+	if (text && !json_out)
+		printf("\n%-10s %12s\n", "SOFTIRQ", "COUNT");
+	save = NULL;
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *name, *count;
+
+		save2 = NULL;
+		for (nkv = 0; nkv < 16 && (kv[nkv] = strtok_r(nkv ? NULL : line, " ", &save2)); nkv++)
+			;
+		name = irq_field(kv, nkv, "name");
+		count = irq_field(kv, nkv, "count");
+		if (!name || !count)
+			continue;
+		if (json_out)
+			json_object_set_new(soft, name, json_integer(strtoll(count, NULL, 10)));
+		else
+			printf("%-10s %12s\n", name, count);
+	}
+	free(text);
+	if (out)
+		json_object_set_new(out, "irqstat", json_pack("{s:o,s:o}", "lines", lines,
+							      "softirqs", soft));
+	else
+		json_decref(lines), json_decref(soft);
+	return n;
+}
+
 static int cmd_stats(int argc, char **argv)
 {
 	static const char *const kmp_files[] = {
@@ -595,7 +690,9 @@ static int cmd_stats(int argc, char **argv)
 		stats_simple(out, "kmp", "class/qeexo/profiler", kmp_files);
 	if (!f || !strcmp(f->name, "leaksim"))
 		stats_simple(out, "leaksim", "class/qeexo/leaksim", leaksim_files);
-	if (f && (!strcmp(f->name, "core") || !strcmp(f->name, "irqstat")) && !json_out)
+	if (!f || !strcmp(f->name, "irqstat"))
+		stats_irqstat(out);
+	if (f && !strcmp(f->name, "core") && !json_out)
 		printf("%s: no statistics table (see tkctl status, /proc/telemetry)\n", f->name);
 	if (out) {
 		json_dumpf(out, stdout, JSON_INDENT(2));
@@ -690,7 +787,7 @@ static const char usage[] =
 "  unload FEATURE...|all\n"
 "                      unload in reverse dependency order, tkcore last\n"
 "  status              modules, refcounts, parameters and health\n"
-"  stats [FEATURE]     krp table with percentiles, kmp and leaksim counters\n"
+"  stats [FEATURE]     krp table with percentiles, kmp and leaksim counters, irqstat lines\n"
 "  krp add|del SYM...  change what krp profiles\n"
 "  krp reset [SYM...]  zero krp's counters\n"
 "  krp list            what krp profiles, and why a name failed\n"

@@ -32,6 +32,25 @@
 	struct task_struct *next, unsigned int prev_state
 
 /*
+ * Probe prototypes of the irq_handler_entry and irq_handler_exit tracepoints
+ * (include/trace/events/irq.h), the same on every kernel we support.
+ */
+#define TK_IRQ_HANDLER_ENTRY_ARGS					\
+	void *data, int irq, struct irqaction *action
+#define TK_IRQ_HANDLER_EXIT_ARGS					\
+	void *data, int irq, struct irqaction *action, int ret
+
+/*
+ * Number of interrupt descriptors.  A variable (exported nr_irqs) up to 6.12;
+ * 6.13 replaced it with irq_get_nr_irqs().
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define tk_nr_irqs()		irq_get_nr_irqs()
+#else
+#define tk_nr_irqs()		READ_ONCE(nr_irqs)
+#endif
+
+/*
  * The attribute argument of a bin_attribute's read() method (it becomes
  * const in newer kernels).
  */

@@ -100,6 +100,18 @@ is "$(metric "$tmp/m.txt" qeexo_kmp_tracked_bytes)" 69632 "kmp tracked_bytes"
 is "$(grep -c '^qeexo_kmp_scan_blocks' "$tmp/m.txt")" 0 "no kmp scan without --kmp-scan"
 is "$(metric "$tmp/m.txt" qeexo_kmp_missed_total)" 5 "kmp missed counter"
 is "$(metric "$tmp/m.txt" 'qeexo_up{feature="tkcore"}')" 1 "up{tkcore} = 1"
+is "$(metric "$tmp/m.txt" 'qeexo_irq_handled_total{irq="4",name="ttyS0"}')" 1234 "irqstat: interrupts per line"
+is "$(metric "$tmp/m.txt" 'qeexo_irq_handler_calls_total{irq="4",name="ttyS0"}')" 2468 "irqstat: handler calls per line"
+is "$(metric "$tmp/m.txt" 'qeexo_irq_handler_seconds_total{irq="24",name="virtio0-requests"}')" 0.025 "irqstat: handler seconds per line"
+is "$(metric "$tmp/m.txt" 'qeexo_irq_handler_max_seconds{irq="4",name="ttyS0"}')" 0.000041 "irqstat: longest handler call"
+ok "$(grep -qF 'qeexo_irq_handled_total{irq="25",name="odd\"name\\x"} 2' "$tmp/m.txt"; echo $?)" "irqstat: an action name is escaped as a label value"
+is "$(metric "$tmp/m.txt" 'qeexo_softirqs_total{vector="NET_RX"}')" 340 "irqstat: softirqs per vector"
+is "$(grep -c '^qeexo_softirqs_total{' "$tmp/m.txt")" 10 "irqstat: ten softirq vectors"
+is "$(metric "$tmp/m.txt" 'qeexo_irq_seed_calls_total{irq="4"}')" 1234 "irqstat: seed-mode handler calls"
+is "$(metric "$tmp/m.txt" 'qeexo_up{feature="irqstat"}')" 1 "up{irqstat} = 1"
+is "$(metric "$tmp/m.txt" qeexo_network_receive_bytes_total)" 123459789 "network: received bytes as a counter"
+is "$(metric "$tmp/m.txt" qeexo_network_transmit_packets_total)" 45708 "network: sent packets as a counter"
+is "$(grep -c '^qeexo_feature_net_' "$tmp/m.txt")" 0 "network keys have metrics of their own"
 is "$(metric "$tmp/m.txt" 'qeexo_exporter_build_info{version="'"$(sed -n 's/^#define TK_VERSION "\(.*\)"/\1/p' include/tkcore/version.h)"'"}')" 1 "build_info carries TK_VERSION"
 
 # OpenMetrics when asked (Prometheus's own Accept header), text otherwise.
@@ -160,6 +172,25 @@ ok "$(python3 -c 'import sys; v = float(sys.argv[1]); e = 1.023e-6 + 1.024e-6 * 
 	"prometheus: histogram_quantile over krp's buckets ($hq s)"
 is "$(q 'qeexo_kmp_tracked_blocks')" 17 "prometheus: kmp tracked_blocks"
 is "$(q 'qeexo_up{feature="kmp"}')" 1 "prometheus: up{kmp} = 1"
+is "$(q 'qeexo_irq_handled_total{irq="24"}')" 5000 "prometheus: irqstat interrupts of line 24 equal the fixture's"
+is "$(q 'qeexo_softirqs_total{vector="TIMER"}')" 5000 "prometheus: irqstat TIMER softirqs"
+is "$(q 'qeexo_network_transmit_bytes_total')" 23459789 "prometheus: network transmit bytes equal the fixture's"
+
+# irqstat "unloads": its metrics go stale, up{irqstat} drops to 0.
+IQD=$SYS/class/qeexo/irqstat
+mv "$IQD" "$tmp/irqstat.saved"
+is "$(waitq 'qeexo_up{feature="irqstat"}' 0)" 0 "irqstat removed: up{irqstat} = 0"
+is "$(q 'count(qeexo_irq_handled_total)')" none "irqstat removed: its metrics are absent"
+mv "$tmp/irqstat.saved" "$IQD"
+is "$(waitq 'qeexo_up{feature="irqstat"}' 1)" 1 "irqstat back: up{irqstat} = 1"
+
+# Snapshots without the network keys (an older tkcore): no network metrics.
+cp "$PROC/telemetry" "$tmp/telemetry.net"
+sed -i 's/ net_[a-z_]*=[0-9]*//g' "$PROC/telemetry"
+get "$url/metrics" >"$tmp/mn.txt"
+is "$(grep -c '^qeexo_network_' "$tmp/mn.txt")" 0 "no net_* keys: no network metrics"
+is "$(metric "$tmp/mn.txt" qeexo_exporter_scrape_read_errors)" 0 "no net_* keys: not an error"
+cp "$tmp/telemetry.net" "$PROC/telemetry"
 
 # kmp "unloads": its metrics go stale, up drops to 0, no scrape fails.
 rm "$PD/tracked_blocks" "$PD/tracked_bytes" "$PD/memleaks" "$PD/missed" "$PD/track_overflow"

@@ -65,7 +65,15 @@ is "$(jq -r .snapshot.mem_total_kb <<<"$o")" 2014124 "snapshot fields of the new
 is "$(jq -r .snapshot.seq <<<"$o")" 3 "newest snapshot (seq 3)"
 is "$(jq -r .snapshot.load1 <<<"$o")" 0.31 "load average as a number"
 is "$(jq -r .snapshot.leaksim_kmalloc_dropped <<<"$o")" 3 "feature fields of the snapshot"
-is "$(jq -c .modules <<<"$o")" '{"tkcore":true,"krp":true,"kmp":true,"leaksim":true,"irqstat":false}' "module presence"
+is "$(jq -c .modules <<<"$o")" '{"tkcore":true,"krp":true,"kmp":true,"leaksim":true,"irqstat":true}' "module presence"
+is "$(jq -r '.irqstat.lines[] | select(.irq == 4) | "\(.name) \(.count) \(.calls) \(.total_ns) \(.max_ns) \(.cpu | join(","))"' <<<"$o")" \
+	"ttyS0 1234 2468 6170000 41000 1000,234" "irqstat: a line with its per-CPU counts"
+is "$(jq -r '.irqstat.lines | length' <<<"$o")" 4 "irqstat: every line"
+is "$(jq -r '.irqstat.lines[] | select(.irq == 25) | .name' <<<"$o")" 'odd"name\x' "irqstat: names kept verbatim"
+is "$(jq -r '.irqstat.softirqs.NET_RX, (.irqstat.softirqs | length)' <<<"$o" | tr '\n' ' ')" "340 10 " "irqstat: softirqs by vector"
+is "$(jq -r '"\(.irqstat.seed_irq) \(.irqstat.seed_count) \(.irqstat.untracked)"' <<<"$o")" "4 1234 0" "irqstat: seed line and untracked"
+is "$(jq -r '.snapshot | "\(.net_rx_bytes) \(.net_rx_packets) \(.net_tx_bytes) \(.net_tx_packets)"' <<<"$o")" \
+	"123459789 98795 23459789 45708" "network totals of the snapshot"
 is "$(jq -r '.krp.functions[0] | "\(.name) \(.count) \(.hist[7])"' <<<"$o")" "sys_getpid 1000 600" "krp stats with histogram"
 is "$(jq -r .kmp.tracked_bytes <<<"$o")" 69632 "kmp counters"
 is "$(jq -r .kmp.scan_possible_leak <<<"$o")" 2 "kmp scan with --kmp-scan"
@@ -88,7 +96,7 @@ c=$(lines "$tmp/iv.json")
 ok "$([ "$c" -ge 2 ] && [ "$c" -le 4 ] && echo 0 || echo 1)" "log_interval=1: $c lines in 2.5 s (one at start, then one a second)"
 ok "$(all_json "$tmp/iv.json" >/dev/null; echo $?)" "SIGTERM: every line whole JSON"
 
-# ---- kill -9 never leaves a torn line ----
+# ---- kill -9: a torn last line at most, repaired at the next start ----
 # 80 profiled functions make each line ~40 kB (many pages); the logger
 # writes back to back and is killed 25 times at random moments.
 python3 - "$SYS/class/qeexo/profiler/stats_ext" <<'EOF'
@@ -108,12 +116,17 @@ for i in $(seq 25); do
 	wait $lp 2>/dev/null
 	[ -s "$tmp/k9.json" ] && [ "$(tail -c 1 "$tmp/k9.json" | od -An -c | tr -d ' ')" != '\n' ] && torn=$((torn + 1))
 done
+# Linux may end a regular-file write early, between pages, when SIGKILL
+# arrives during it (generic_perform_write checks fatal_signal_pending per
+# page), so a ~30 kB line can be torn now and then (about 1 run in 8 here).
+# What must hold: a torn tail is only ever the last line, and the next start
+# cuts it back before appending (docs/metrics.md).
+"$LOG" "${roots[@]}" --output "$tmp/k9.json" --count 1 2>>"$tmp/k9.err"
 c=$(lines "$tmp/k9.json")
-echo "# kill -9 x25: $c lines, $(stat -c %s "$tmp/k9.json") bytes"
+echo "# kill -9 x25: $c lines, $(stat -c %s "$tmp/k9.json") bytes, $torn torn tails"
 ok "$([ "$c" -gt 25 ] && echo 0 || echo 1)" "kill -9 x25: logger wrote ($c lines)"
-is "$torn" 0 "kill -9: the file always ends in a newline"
-ok "$(all_json "$tmp/k9.json"; echo $?)" "kill -9: every line parses as JSON"
-is "$(grep -c 'torn line' "$tmp/k9.err")" 0 "kill -9: no torn tail ever needed repair"
+is "$(grep -c 'torn line' "$tmp/k9.err")" "$torn" "kill -9: every torn tail ($torn) was cut back by the next start"
+ok "$(all_json "$tmp/k9.json"; echo $?)" "kill -9: every line parses as JSON, the file ends in a newline"
 
 # a torn tail left by something else is cut back at start
 printf '{"modules":{}}\n{"torn' >"$tmp/torn.json"
@@ -138,8 +151,10 @@ ok "$(kill -0 $lp 2>/dev/null; echo $?)" "SIGHUP: logger keeps running"
 
 # ---- modules unloaded and reloaded under it ----
 sleep 0.3
-mv "$PROC/telemetry" "$tmp/telemetry.saved"
+# sysfs first, /proc last and back first: a line logged between the two
+# moves never says tkcore is absent while the feature files are there.
 mv "$SYS/class/qeexo" "$tmp/qeexo.saved"
+mv "$PROC/telemetry" "$tmp/telemetry.saved"
 sleep 0.5
 mv "$tmp/telemetry.saved" "$PROC/telemetry"
 mv "$tmp/qeexo.saved" "$SYS/class/qeexo"
@@ -150,7 +165,7 @@ is $? 0 "SIGTERM after rotation and module flaps: exit 0"
 ok "$(all_json "$tmp/rot.json"; echo $?)" "every line whole JSON across the flaps"
 seqs=$(jq -r 'if .modules.tkcore then "P" else "A" end' "$tmp/rot.json" | uniq | tr -d '\n')
 ok "$(case $seqs in *PAP*) echo 0 ;; *) echo 1 ;; esac)" "present, absent, present again in order ($seqs)"
-is "$(jq -c 'select(.modules.tkcore == false) | [.snapshot, .krp, .kmp]' "$tmp/rot.json" | sort -u)" "[null,null,null]" "absence logged as null sections"
+is "$(jq -c 'select(.modules.tkcore == false) | [.snapshot, .krp, .kmp, .irqstat]' "$tmp/rot.json" | sort -u)" "[null,null,null,null]" "absence logged as null sections"
 ok "$(grep -q 'tkcore absent' "$tmp/rot.err" && grep -q 'tkcore present' "$tmp/rot.err"; echo $?)" "absence and return reported on stderr"
 
 if cat "$tmp"/*.err | grep -qE 'AddressSanitizer|LeakSanitizer|runtime error'; then

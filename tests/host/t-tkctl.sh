@@ -17,6 +17,12 @@ sys_getpid target=__x64_sys_getpid mech=fprobe count=13 total_ns=18473 min_ns=90
 vfs_read target=vfs_read mech=kretprobe count=0 total_ns=0 min_ns=0 max_ns=0 missed=0 p50_ns=0 p90_ns=0 p99_ns=0 hist=$(printf '0,%.0s' $(seq 39))0
 EOT
 printf '7\n' >"$fx/sys/class/qeexo/leaksim/kmalloc_dropped"
+mkdir -p "$fx/sys/class/qeexo/irqstat"
+cat >"$fx/sys/class/qeexo/irqstat/irqs" <<EOT
+irq=4 name=ttyS0 count=100 calls=200 total_ns=300000 max_ns=9000 cpu0=60 cpu0_ns=1 cpu0_max_ns=1 cpu1=40 cpu1_ns=1 cpu1_max_ns=1
+irq=24 name=virtio0-requests count=7 calls=7 total_ns=7000 max_ns=2000 cpu0=7 cpu0_ns=7000 cpu0_max_ns=2000
+EOT
+printf 'vec=0 name=HI count=3 cpu0=3\nvec=3 name=NET_RX count=42 cpu0=40 cpu1=2\n' >"$fx/sys/class/qeexo/irqstat/softirqs"
 export TKCTL_SYSFS_ROOT=$fx/sys TKCTL_PROC_ROOT=$fx/proc
 
 out=$("$TKCTL" stats krp)
@@ -30,6 +36,16 @@ r = d["krp"][0]
 assert r["function"] == "sys_getpid" and r["avg_ns"] == 1421 and r["missed"] == 2 and r["p90_ns"] == 2047
 assert d["leaksim"]["kmalloc_dropped"] == 7
 ' "$j"
+out=$("$TKCTL" stats irqstat)
+ok "$(grep -Ec '^ +4 ttyS0 +100 +200 +1.50 us +9.00 us +300.00 us$' <<<"$out" | grep -qx 1; echo $?)" "stats irqstat: one row per line (avg per call)"
+ok "$(grep -Ec '^NET_RX +42$' <<<"$out" | grep -qx 1; echo $?)" "stats irqstat: softirqs by vector"
+t "--json stats irqstat" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])["irqstat"]
+l = d["lines"][1]
+assert l == {"irq": 24, "name": "virtio0-requests", "count": 7, "calls": 7, "total_ns": 7000, "avg_ns": 1000, "max_ns": 2000}, l
+assert d["softirqs"] == {"HI": 3, "NET_RX": 42}
+' "$("$TKCTL" --json stats irqstat)"
 out=$("$TKCTL" stats kmp)
 ok "$([ "$out" = "kmp: not loaded" ]; echo $?)" "stats of an absent feature says so"
 "$TKCTL" bogus >/dev/null 2>&1; ok "$([ $? -eq 2 ]; echo $?)" "unknown command: exit 2"

@@ -64,6 +64,7 @@ unload_all() {
 load_core() { insmod "$TK_MODDIR/core/tkcore.ko" "$@"; }
 load_leaksim() { insmod "$TK_MODDIR/leaksim/leaksim.ko" "$@"; }
 load_krp() { insmod "$TK_MODDIR/krp/krp.ko" "$@"; }
+load_irqstat() { insmod "$TK_MODDIR/irqstat/irqstat.ko" "$@"; }
 TKLOAD=$TK_TOP/build/host/tkload
 
 # Install the modules where modprobe finds them, from the tree that the host

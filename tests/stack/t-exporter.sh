@@ -28,6 +28,7 @@ modprobe kmp 2>/dev/null && have_kmp=1
 have_krp=0
 modprobe krp funcs=sys_getpid 2>/dev/null && [ -e $QX/profiler/stats_ext ] && have_krp=1
 diag "kmp loaded: $have_kmp, krp loaded: $have_krp"
+check "modprobe irqstat" -- modprobe irqstat
 
 "$EXP" --listen 127.0.0.1:$PORT 2>"$tmp/exporter.log" &
 epid=$!
@@ -76,6 +77,24 @@ if [ $have_krp = 1 ]; then
 	is "$(metric "$tmp/r.txt" 'qeexo_up{feature="krp"}')" 1 "up{krp} = 1"
 	is "$(metric "$tmp/r.txt" qeexo_exporter_scrape_read_errors)" 0 "krp's stats_ext parses without errors"
 fi
+# irqstat: the busiest line's count lies between two reads of irqs.
+irqcount() { awk -v k="irq=$1" '$1 == k { sub("count=", "", $3); print $3 }' $QX/irqstat/irqs; }
+line=$(awk '{ c = $3; sub("count=", "", c); if (c + 0 > m) { m = c + 0; l = $1 } } END { sub("irq=", "", l); print l }' $QX/irqstat/irqs)
+name=$(awk -v k="irq=$line" '$1 == k { sub("name=", "", $2); print $2 }' $QX/irqstat/irqs)
+b=$(irqcount "$line")
+scrape "$tmp/q.txt" >/dev/null
+a=$(irqcount "$line")
+v=$(metric "$tmp/q.txt" "qeexo_irq_handled_total{irq=\"$line\",name=\"$name\"}")
+ok "$([ -n "$v" ] && [ "$v" -ge "${b:-0}" ] && [ "$v" -le "${a:-0}" ] && echo 0 || echo 1)" "irqstat: line $line ($name) interrupts ($v) between irqs before ($b) and after ($a)"
+is "$(grep -c '^qeexo_softirqs_total{' "$tmp/q.txt")" 10 "irqstat: ten softirq vectors"
+is "$(metric "$tmp/q.txt" 'qeexo_up{feature="irqstat"}')" 1 "up{irqstat} = 1"
+is "$(metric "$tmp/q.txt" qeexo_exporter_scrape_read_errors)" 0 "irqstat's files parse without errors"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$tmp/q.txt" >"$tmp/pt.txt" 2>&1
+	st=$?
+	[ -s "$tmp/pt.txt" ] && st=1
+	ok $st "promtool check metrics with irqstat: clean"
+fi
 
 # The logger sees the same snapshot.
 "$LOGGER" --output "$tmp/log.json" --count 2 --interval-ms 200 2>/dev/null
@@ -84,6 +103,8 @@ l=$(tail -n 1 "$tmp/log.json")
 is "$(jq -r .snapshot.seq <<<"$l")" "$(field "$s" seq)" "logger: snapshot.seq = newest seq"
 is "$(jq -r .snapshot.mem_free_kb <<<"$l")" "$(field "$s" mem_free_kb)" "logger: snapshot.mem_free_kb = mem_free_kb"
 is "$(jq -r .modules.leaksim <<<"$l")" true "logger: leaksim present"
+is "$(jq -r "[.irqstat.lines[] | select(.irq == $line)] | length" <<<"$l")" 1 "logger: irqstat has line $line"
+is "$(jq -r '.irqstat.softirqs | length' <<<"$l")" 10 "logger: irqstat softirqs by vector"
 
 # Unload and reload under them while scrapes and the logger run.
 "$LOGGER" --output "$tmp/flap.json" --interval-ms 50 2>/dev/null &
@@ -96,6 +117,7 @@ for _ in 1 2 3 4 5; do
 	c=$(scrape "$tmp/f.txt"); [ "$c" = 200 ] || bad=$((bad + 1))
 done
 rmmod leaksim
+rmmod irqstat
 [ $have_krp = 1 ] && rmmod krp
 [ $have_kmp = 1 ] && rmmod kmp
 rmmod tkcore

@@ -82,10 +82,50 @@ static void test_krp(void)
 	tk_krp_free(&k);
 }
 
+static void test_irqstat(void)
+{
+	char irqs[] =
+		"irq=4 name=ttyS0 count=10 calls=20 total_ns=300 max_ns=90 cpu0=6 cpu0_ns=1 cpu0_max_ns=1 cpu1=4 cpu1_ns=2 cpu1_max_ns=2\n"
+		"irq=24 name=virtio0-requests count=7 calls=7 total_ns=70 max_ns=20 cpu0=7 new_key=1\n"
+		"irq=5 name=has space count=1 calls=1 total_ns=1 max_ns=1\n"
+		"irq=6 name=x count=1 calls=1 total_ns=1\n"
+		"irq=4 name=dup count=1 calls=1 total_ns=1 max_ns=1\n"
+		"irq=7 name=x count=-1 calls=1 total_ns=1 max_ns=1\n"
+		"irq=8 name=x count=1 count=2 calls=1 total_ns=1 max_ns=1\n"
+		"irq=9 name=x count=1 calls=1 total_ns=1 max_ns=1 cpu0=x\n"
+		"irq=10 name=q\"\\ count=1 calls=2 total_ns=3 max_ns=3 cpu0=1\n";
+	char soft[] =
+		"vec=0 name=HI count=3 cpu0=3\n"
+		"vec=3 name=NET_RX count=42 cpu0=40 cpu1=2\n"
+		"vec=4 name=bad count=1\n"
+		"vec=3 name=NET_RX count=1\n"
+		"vec=5 name=BLOCK\n";
+	struct tk_irqstat q = { 0 };
+
+	ok(tk_parse_irqs(irqs, &q) == 0, "parse irqstat irqs");
+	ok(q.n == 3, "three good lines (%zu)", q.n);
+	ok(q.bad == 6, "name with space, missing field, dup irq, negative, repeated key, bad cpu dropped (%u)", q.bad);
+	ok(q.line[0].irq == 4 && !strcmp(q.line[0].name, "ttyS0") && q.line[0].count == 10 &&
+	   q.line[0].calls == 20 && q.line[0].total_ns == 300 && q.line[0].max_ns == 90,
+	   "line 4 fields");
+	ok(q.line[0].ncpu == 2 && q.cpu[q.line[0].cpu0] == 6 && q.cpu[q.line[0].cpu0 + 1] == 4,
+	   "line 4 per-CPU counts");
+	ok(q.line[1].ncpu == 1 && q.cpu[q.line[1].cpu0] == 7, "unknown keys ignored, per-CPU kept");
+	ok(q.line[2].irq == 10 && !strcmp(q.line[2].name, "q\"\\") && q.line[2].ncpu == 1 &&
+	   q.cpu[q.line[2].cpu0] == 1, "a dropped line's per-CPU counts do not leak into the next");
+	ok(tk_parse_softirqs(soft, &q) == 0 && q.n_soft == 2 && q.soft[1].count == 42 &&
+	   !strcmp(q.soft[1].name, "NET_RX"), "softirqs: two good vectors");
+	ok(q.bad == 9, "softirqs: lowercase name, duplicate, missing count dropped (%u)", q.bad);
+	ok(tk_valid_irq_name("a-b:c.0") && !tk_valid_irq_name("") && !tk_valid_irq_name("a b") &&
+	   !tk_valid_irq_name("\x7f"), "irq name rule");
+	tk_irqstat_free(&q);
+}
+
 int main(void)
 {
 	test_numbers();
 	test_telemetry();
 	test_krp();
+	test_irqstat();
 	return tap_done();
 }

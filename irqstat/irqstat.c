@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: GPL-2.0
+/**
+ * DOC: irqstat - every interrupt accounted, per line and per CPU
+ *
+ * All-IRQ mode (always on).  Probes on the irq_handler_entry and
+ * irq_handler_exit tracepoints (found with for_each_kernel_tracepoint(), as
+ * tkcore finds sched_switch) account every hardware interrupt handler the
+ * kernel calls.  Each CPU has its own array of nr_irqs line records, written
+ * only by that CPU from its probes: no lock, no atomic.  Handlers run with
+ * interrupts disabled and do not nest on a CPU, so one per-CPU "current
+ * call" state (start time, line of the interrupt in progress) is enough.
+ *
+ * A shared line calls every action of its chain for one interrupt, and each
+ * call fires the tracepoints.  irqstat counts the interrupt once, at the
+ * first action of the chain (the CPU is not already inside a chain of that
+ * line; the chain ends at the exit of an action with no ->next), and every
+ * handler call in "calls".  That makes count comparable with
+ * /proc/interrupts.  The name shown is the first action's ->name, copied
+ * into the CPU's record when the action seen there changes (a per-record
+ * sequence number lets readers detect a copy in progress).
+ *
+ * Handler time is local_clock() from entry to exit of each call; a call in
+ * flight when the probes were attached is not timed.  Softirq counts come
+ * from the kernel's own per-CPU kstat counters (those of /proc/softirqs),
+ * less a per-CPU baseline taken at load and at reset.
+ *
+ * Reset runs on every CPU by IPI (on_each_cpu()): interrupts are off there,
+ * so it never runs inside a probe of that CPU and each CPU zeroes only its
+ * own records.  Readers sum the CPUs with READ_ONCE(); a line read while
+ * interrupts arrive may be off by those interrupts.
+ *
+ * Seed mode (irq=N, seed 000).  A handler added to line N with
+ * request_irq(IRQF_SHARED) counts per CPU and returns IRQ_NONE, so the
+ * line's own driver still handles the interrupt.  All-IRQ mode keeps
+ * running: the line then shows calls = 2 x count and irqstat's own handler
+ * time is part of the line's.  A line that does not exist, has no handler to
+ * share with, is per-CPU, or whose handler did not ask for sharing fails the
+ * load with an errno and a message naming the line.
+ *
+ * Lifetimes.  Load: records, seed handler, exit probe, entry probe (so that
+ * no entry is seen without its exit), then the files (tk_register_feature).
+ * Unload: files first (waits for running reads), entry then exit probe,
+ * tracepoint_synchronize_unregister() (no probe runs any more), free_irq()
+ * (waits for a running seed handler), then the records are freed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irqdesc.h>
+#include <linux/kernel.h>
+#include <linux/kernel_stat.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/sched/clock.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <tkcore/tkcore.h>
+#include <tkcore/version.h>
+
+#define IRQSTAT_NAME_LEN	32
+/* Largest irq= accepted by the parser; lines past nr_irqs fail later. */
+#define IRQSTAT_MAX_IRQ		BIT(24)
+
+/**
+ * struct irqstat_line - one interrupt line as seen by one CPU
+ * @count: interrupts (first action of the chain)
+ * @calls: handler calls (every action)
+ * @total_ns: time spent in those calls
+ * @max_ns: longest single call
+ * @act: the first action whose name is in @name
+ * @name_seq: odd while @name is being rewritten
+ * @name: that action's name, NUL-terminated
+ */
+struct irqstat_line {
+	u64 count;
+	u64 calls;
+	u64 total_ns;
+	u64 max_ns;
+	const struct irqaction *act;
+	u32 name_seq;
+	char name[IRQSTAT_NAME_LEN];
+};
+
+/**
+ * struct irqstat_cpu - one CPU's state
+ * @lines: this CPU's records, irqstat_nr of them
+ * @start_ns: local_clock() at the entry of the call in progress, 0 if none
+ * @chain_irq: line whose action chain is in progress on this CPU, or -1
+ * @untracked: interrupts on lines >= irqstat_nr (added after load)
+ * @soft_base: kstat softirq counts at load or the last reset
+ * @seed: seed handler calls on this CPU
+ */
+struct irqstat_cpu {
+	struct irqstat_line *lines;
+	u64 start_ns;
+	int chain_irq;
+	u64 untracked;
+	unsigned int soft_base[NR_SOFTIRQS];
+	u64 seed;
+};
+
+static DEFINE_PER_CPU(struct irqstat_cpu, irqstat_cpu);
+static unsigned int irqstat_nr;
+static struct tracepoint *irqstat_tp_entry;
+static struct tracepoint *irqstat_tp_exit;
+
+/* Names as /proc/softirqs prints them (softirq_to_name is not exported). */
+static const char * const irqstat_soft_names[NR_SOFTIRQS] = {
+	[HI_SOFTIRQ] = "HI",
+	[TIMER_SOFTIRQ] = "TIMER",
+	[NET_TX_SOFTIRQ] = "NET_TX",
+	[NET_RX_SOFTIRQ] = "NET_RX",
+	[BLOCK_SOFTIRQ] = "BLOCK",
+	[IRQ_POLL_SOFTIRQ] = "IRQ_POLL",
+	[TASKLET_SOFTIRQ] = "TASKLET",
+	[SCHED_SOFTIRQ] = "SCHED",
+	[HRTIMER_SOFTIRQ] = "HRTIMER",
+	[RCU_SOFTIRQ] = "RCU",
+};
+
+/* ---- parameters ---- */
+
+static int irqstat_seed_irq = -1;
+static int irqstat_seed_dev;	/* its address is the seed handler's dev_id */
+static bool irqstat_seed_on;
+
+static int irqstat_param_set_irq(const char *val, const struct kernel_param *kp)
+{
+	u32 v;
+	int ret;
+
+	if (!val)
+		return -EINVAL;
+	ret = tk_parse_u32_range(val, strlen(val), 0, IRQSTAT_MAX_IRQ, &v);
+	if (ret)
+		return ret;
+	irqstat_seed_irq = v;
+	return 0;
+}
+
+static int irqstat_param_get_irq(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", irqstat_seed_irq);
+}
+
+static const struct kernel_param_ops irqstat_irq_ops = {
+	.set = irqstat_param_set_irq,
+	.get = irqstat_param_get_irq,
+};
+module_param_cb(irq, &irqstat_irq_ops, NULL, 0444);
+MODULE_PARM_DESC(irq,
+		 "seed mode: also attach a shared counting handler to this line (default -1: none)");
+
+/* ---- the probes (hard interrupt context, interrupts off) ---- */
+
+static void irqstat_set_name(struct irqstat_line *l,
+			     const struct irqaction *action)
+{
+	const char *src = action->name ? action->name : "";
+	unsigned int i;
+
+	WRITE_ONCE(l->name_seq, l->name_seq + 1);
+	/* Odd sequence before the name changes; pairs with irqstat_get_name(). */
+	smp_wmb();
+	/* One word for parsers: anything but a visible character is '?'. */
+	for (i = 0; i < IRQSTAT_NAME_LEN - 1 && src[i]; i++)
+		l->name[i] = src[i] > ' ' && src[i] < 0x7f ? src[i] : '?';
+	l->name[i] = '\0';
+	l->act = action;
+	/* The name is complete before the sequence is even again. */
+	smp_wmb();
+	WRITE_ONCE(l->name_seq, l->name_seq + 1);
+}
+
+static void irqstat_probe_entry(TK_IRQ_HANDLER_ENTRY_ARGS)
+{
+	struct irqstat_cpu *c = this_cpu_ptr(&irqstat_cpu);
+	struct irqstat_line *l;
+
+	if (unlikely((unsigned int)irq >= irqstat_nr)) {
+		if (c->chain_irq != irq)
+			WRITE_ONCE(c->untracked, c->untracked + 1);
+		c->chain_irq = irq;
+		c->start_ns = 0;
+		return;
+	}
+	l = &c->lines[irq];
+	if (c->chain_irq != irq) {
+		/* The first action of this interrupt's chain. */
+		WRITE_ONCE(l->count, l->count + 1);
+		if (unlikely(l->act != action))
+			irqstat_set_name(l, action);
+		c->chain_irq = irq;
+	}
+	WRITE_ONCE(l->calls, l->calls + 1);
+	c->start_ns = local_clock();
+}
+
+static void irqstat_probe_exit(TK_IRQ_HANDLER_EXIT_ARGS)
+{
+	struct irqstat_cpu *c = this_cpu_ptr(&irqstat_cpu);
+	struct irqstat_line *l;
+	u64 d;
+
+	if (c->start_ns && (unsigned int)irq < irqstat_nr) {
+		d = local_clock() - c->start_ns;
+		l = &c->lines[irq];
+		WRITE_ONCE(l->total_ns, l->total_ns + d);
+		if (d > l->max_ns)
+			WRITE_ONCE(l->max_ns, d);
+	}
+	c->start_ns = 0;
+	/* The action list cannot change under a running handler. */
+	if (!READ_ONCE(action->next))
+		c->chain_irq = -1;
+}
+
+static irqreturn_t irqstat_seed_handler(int irq, void *dev_id)
+{
+	this_cpu_inc(irqstat_cpu.seed);
+	return IRQ_NONE;
+}
+
+/* ---- reset (IPI on each CPU, interrupts off) ---- */
+
+static void irqstat_reset_cpu(void *unused)
+{
+	struct irqstat_cpu *c = this_cpu_ptr(&irqstat_cpu);
+	int cpu = smp_processor_id();
+	unsigned int i;
+
+	for (i = 0; i < irqstat_nr; i++) {
+		c->lines[i].count = 0;
+		c->lines[i].calls = 0;
+		c->lines[i].total_ns = 0;
+		c->lines[i].max_ns = 0;
+	}
+	c->untracked = 0;
+	for (i = 0; i < NR_SOFTIRQS; i++)
+		c->soft_base[i] = kstat_softirqs_cpu(i, cpu);
+}
+
+/* ---- reading ---- */
+
+/* Counts of a CPU that never ran since the records were zeroed are zero. */
+static unsigned int irqstat_soft(unsigned int vec, int cpu)
+{
+	return kstat_softirqs_cpu(vec, cpu) -
+	       READ_ONCE(per_cpu(irqstat_cpu, cpu).soft_base[vec]);
+}
+
+/* Copy the name of @l into @buf; false if it changed during the copy. */
+static bool irqstat_get_name(const struct irqstat_line *l, char *buf)
+{
+	u32 seq = READ_ONCE(l->name_seq);
+
+	if (seq & 1)
+		return false;
+	/* Sequence before name; pairs with the barriers of irqstat_set_name(). */
+	smp_rmb();
+	memcpy(buf, l->name, IRQSTAT_NAME_LEN);
+	/* Name before the sequence is read again. */
+	smp_rmb();
+	buf[IRQSTAT_NAME_LEN - 1] = '\0';
+	return READ_ONCE(l->name_seq) == seq;
+}
+
+static void irqstat_line_name(unsigned int irq, char *buf)
+{
+	const struct irqstat_line *l, *best = NULL;
+	u64 most = 0;
+	int cpu, tries;
+
+	/* The name seen by the CPU that took the most of the line's interrupts. */
+	for_each_possible_cpu(cpu) {
+		l = &per_cpu(irqstat_cpu, cpu).lines[irq];
+		if (!best || READ_ONCE(l->count) > most) {
+			best = l;
+			most = READ_ONCE(l->count);
+		}
+	}
+	for (tries = 0; tries < 4; tries++)
+		if (irqstat_get_name(best, buf) && buf[0])
+			return;
+	strscpy(buf, "-", IRQSTAT_NAME_LEN);
+}
+
+static int irqstat_irqs_fill(struct tk_textfile *tf, struct tk_text *t)
+{
+	char name[IRQSTAT_NAME_LEN];
+	u64 count, calls, total, max;
+	const struct irqstat_line *l;
+	unsigned int irq;
+	u64 (*v)[3];
+	int cpu;
+
+	/* Each CPU's values read once, so that count is their exact sum. */
+	v = kmalloc_array(nr_cpu_ids, sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	for (irq = 0; irq < irqstat_nr && !t->overflow; irq++) {
+		count = 0;
+		calls = 0;
+		total = 0;
+		max = 0;
+		for_each_possible_cpu(cpu) {
+			l = &per_cpu(irqstat_cpu, cpu).lines[irq];
+			v[cpu][0] = READ_ONCE(l->count);
+			v[cpu][1] = READ_ONCE(l->total_ns);
+			v[cpu][2] = READ_ONCE(l->max_ns);
+			count += v[cpu][0];
+			calls += READ_ONCE(l->calls);
+			total += v[cpu][1];
+			max = max(max, v[cpu][2]);
+		}
+		if (!count && !calls)
+			continue;
+		irqstat_line_name(irq, name);
+		tk_text_printf(t, "irq=%u name=%s count=%llu calls=%llu total_ns=%llu max_ns=%llu",
+			       irq, name, count, calls, total, max);
+		for_each_possible_cpu(cpu)
+			tk_text_printf(t, " cpu%d=%llu cpu%d_ns=%llu cpu%d_max_ns=%llu",
+				       cpu, v[cpu][0], cpu, v[cpu][1], cpu,
+				       v[cpu][2]);
+		tk_text_printf(t, "\n");
+	}
+	kfree(v);
+	return 0;
+}
+
+static size_t irqstat_irqs_hint(struct tk_textfile *tf)
+{
+	return 32 * (128 + 64 * num_possible_cpus());
+}
+
+static int irqstat_softirqs_fill(struct tk_textfile *tf, struct tk_text *t)
+{
+	unsigned int vec;
+	u64 sum;
+	int cpu;
+
+	for (vec = 0; vec < NR_SOFTIRQS; vec++) {
+		sum = 0;
+		for_each_possible_cpu(cpu)
+			sum += irqstat_soft(vec, cpu);
+		tk_text_printf(t, "vec=%u name=%s count=%llu", vec,
+			       irqstat_soft_names[vec], sum);
+		for_each_possible_cpu(cpu)
+			tk_text_printf(t, " cpu%d=%u", cpu, irqstat_soft(vec, cpu));
+		tk_text_printf(t, "\n");
+	}
+	return 0;
+}
+
+static size_t irqstat_softirqs_hint(struct tk_textfile *tf)
+{
+	return NR_SOFTIRQS * (64 + 24 * num_possible_cpus());
+}
+
+static struct tk_textfile irqstat_irqs_tf = {
+	.fill = irqstat_irqs_fill,
+	.size_hint = irqstat_irqs_hint,
+};
+
+static struct tk_textfile irqstat_softirqs_tf = {
+	.fill = irqstat_softirqs_fill,
+	.size_hint = irqstat_softirqs_hint,
+};
+
+TK_TEXTFILE_ATTR(irqs, 0444, irqstat_irqs_tf);
+TK_TEXTFILE_ATTR(softirqs, 0444, irqstat_softirqs_tf);
+
+static void irqstat_totals(u64 *irqs, u64 *ns, u64 *soft)
+{
+	const struct irqstat_cpu *c;
+	unsigned int i;
+	int cpu;
+
+	*irqs = 0;
+	*ns = 0;
+	*soft = 0;
+	for_each_possible_cpu(cpu) {
+		c = &per_cpu(irqstat_cpu, cpu);
+		for (i = 0; i < irqstat_nr; i++) {
+			*irqs += READ_ONCE(c->lines[i].count);
+			*ns += READ_ONCE(c->lines[i].total_ns);
+		}
+		*irqs += READ_ONCE(c->untracked);
+		for (i = 0; i < NR_SOFTIRQS; i++)
+			*soft += irqstat_soft(i, cpu);
+	}
+}
+
+static u64 irqstat_seed_count(void)
+{
+	u64 n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu(irqstat_cpu, cpu).seed);
+	return n;
+}
+
+static ssize_t untracked_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	u64 n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu(irqstat_cpu, cpu).untracked);
+	return sysfs_emit(buf, "%llu\n", n);
+}
+static DEVICE_ATTR_RO(untracked);
+
+static ssize_t seed_irq_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", irqstat_seed_on ? irqstat_seed_irq : -1);
+}
+static DEVICE_ATTR_RO(seed_irq);
+
+static ssize_t seed_count_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", irqstat_seed_count());
+}
+static DEVICE_ATTR_RO(seed_count);
+
+static DEFINE_MUTEX(irqstat_reset_lock);
+
+static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	u32 v;
+	int ret;
+
+	ret = tk_parse_u32_range(buf, count, 1, 1, &v);
+	if (ret)
+		return ret;
+	mutex_lock(&irqstat_reset_lock);
+	on_each_cpu(irqstat_reset_cpu, NULL, 1);
+	mutex_unlock(&irqstat_reset_lock);
+	return count;
+}
+static DEVICE_ATTR_WO(reset);
+
+static struct attribute *irqstat_attrs[] = {
+	&dev_attr_untracked.attr,
+	&dev_attr_seed_irq.attr,
+	&dev_attr_seed_count.attr,
+	&dev_attr_reset.attr,
+	NULL,
+};
+
+static struct bin_attribute *irqstat_bin_attrs[] = {
+	&bin_attr_irqs,
+	&bin_attr_softirqs,
+	NULL,
+};
+
+static const struct attribute_group irqstat_group = {
+	.attrs = irqstat_attrs,
+	.bin_attrs = irqstat_bin_attrs,
+};
+
+static const struct attribute_group *irqstat_groups[] = {
+	&irqstat_group,
+	NULL,
+};
+
+/* ---- snapshot fields ---- */
+
+static const char * const irqstat_keys[] = {
+	"irqstat_irqs",
+	"irqstat_handler_ns",
+	"irqstat_irqs_per_s",
+	"irqstat_softirqs",
+	"irqstat_softirqs_per_s",
+	"irqstat_seed_count",
+};
+
+/* Previous snapshot, for the rates; only the snapshot hook uses them. */
+static u64 irqstat_prev_ns, irqstat_prev_irqs, irqstat_prev_soft;
+
+static u64 irqstat_rate(u64 now, u64 prev, u64 dt)
+{
+	/* A reset in between makes the delta meaningless: report 0. */
+	if (!dt || now < prev)
+		return 0;
+	return div64_u64((now - prev) * NSEC_PER_SEC + dt / 2, dt);
+}
+
+static void irqstat_snapshot(const struct tk_feature *feat, u64 *vals)
+{
+	u64 now = ktime_get_ns(), irqs, ns, soft, dt;
+
+	irqstat_totals(&irqs, &ns, &soft);
+	dt = irqstat_prev_ns ? now - irqstat_prev_ns : 0;
+	vals[0] = irqs;
+	vals[1] = ns;
+	vals[2] = irqstat_rate(irqs, irqstat_prev_irqs, dt);
+	vals[3] = soft;
+	vals[4] = irqstat_rate(soft, irqstat_prev_soft, dt);
+	vals[5] = irqstat_seed_count();
+	irqstat_prev_ns = now;
+	irqstat_prev_irqs = irqs;
+	irqstat_prev_soft = soft;
+}
+
+static struct tk_feature irqstat_feature = {
+	.name = "irqstat",
+	.owner = THIS_MODULE,
+	.device = "irqstat",
+	.groups = irqstat_groups,
+	.snap_keys = irqstat_keys,
+	.nr_snap_keys = ARRAY_SIZE(irqstat_keys),
+	.snapshot = irqstat_snapshot,
+};
+
+/* ---- load and unload ---- */
+
+static void irqstat_find_tp(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "irq_handler_entry"))
+		irqstat_tp_entry = tp;
+	else if (!strcmp(tp->name, "irq_handler_exit"))
+		irqstat_tp_exit = tp;
+}
+
+static void irqstat_free_lines(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		kvfree(per_cpu(irqstat_cpu, cpu).lines);
+		per_cpu(irqstat_cpu, cpu).lines = NULL;
+	}
+}
+
+static int irqstat_alloc_lines(void)
+{
+	struct irqstat_line *l;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		l = kvzalloc_node(array_size(irqstat_nr, sizeof(*l)), GFP_KERNEL,
+				  cpu_to_node(cpu));
+		if (!l) {
+			irqstat_free_lines();
+			return -ENOMEM;
+		}
+		per_cpu(irqstat_cpu, cpu).lines = l;
+		per_cpu(irqstat_cpu, cpu).chain_irq = -1;
+	}
+	return 0;
+}
+
+static int irqstat_seed_attach(unsigned int irq)
+{
+	int ret;
+
+	if (irq >= tk_nr_irqs()) {
+		pr_err("irq=%u: no such interrupt line (nr_irqs is %u): EINVAL\n",
+		       irq, tk_nr_irqs());
+		return -EINVAL;
+	}
+	if (!irq_get_irq_data(irq)) {
+		pr_err("irq=%u: no such interrupt line (no descriptor): EINVAL\n",
+		       irq);
+		return -EINVAL;
+	}
+	/* Per-CPU-devid lines cannot be requested (request_irq() WARNs). */
+	if (!irq_get_percpu_devid_partition(irq, NULL)) {
+		pr_err("irq=%u: a per-CPU interrupt, not shareable: EINVAL\n",
+		       irq);
+		return -EINVAL;
+	}
+	if (!irq_has_action(irq)) {
+		pr_err("irq=%u: no handler on this line, nothing to share: ENODEV\n",
+		       irq);
+		return -ENODEV;
+	}
+	/*
+	 * Sharing requires the same trigger type as the line's: ask for the
+	 * one it has.  IRQF_PROBE_SHARED: we report a mismatch ourselves.
+	 */
+	ret = request_irq(irq, irqstat_seed_handler,
+			  IRQF_SHARED | IRQF_PROBE_SHARED |
+			  (irq_get_trigger_type(irq) & IRQF_TRIGGER_MASK),
+			  "irqstat", &irqstat_seed_dev);
+	if (ret == -EBUSY)
+		pr_err("irq=%u: line is not shareable (its handler did not ask for IRQF_SHARED, or flags differ): EBUSY\n",
+		       irq);
+	else if (ret)
+		pr_err("irq=%u: cannot attach a shared handler: %d\n", irq, ret);
+	return ret;
+}
+
+static int __init irqstat_init(void)
+{
+	int ret;
+
+	irqstat_nr = tk_nr_irqs();
+	ret = irqstat_alloc_lines();
+	if (ret)
+		return ret;
+	on_each_cpu(irqstat_reset_cpu, NULL, 1);
+	tk_textfile_init(&irqstat_irqs_tf);
+	tk_textfile_init(&irqstat_softirqs_tf);
+
+	for_each_kernel_tracepoint(irqstat_find_tp, NULL);
+	if (!irqstat_tp_entry || !irqstat_tp_exit) {
+		pr_err("irq_handler_entry/exit tracepoints not found\n");
+		ret = -ENOENT;
+		goto free;
+	}
+
+	if (irqstat_seed_irq >= 0) {
+		ret = irqstat_seed_attach(irqstat_seed_irq);
+		if (ret)
+			goto free;
+		irqstat_seed_on = true;
+	}
+
+	/* Exit first: an entry is then never seen without its exit. */
+	ret = tracepoint_probe_register(irqstat_tp_exit,
+					(void *)irqstat_probe_exit, NULL);
+	if (ret) {
+		pr_err("cannot attach to irq_handler_exit: %d\n", ret);
+		goto unseed;
+	}
+	ret = tracepoint_probe_register(irqstat_tp_entry,
+					(void *)irqstat_probe_entry, NULL);
+	if (ret) {
+		pr_err("cannot attach to irq_handler_entry: %d\n", ret);
+		goto unprobe_exit;
+	}
+
+	ret = tk_register_feature(&irqstat_feature);
+	if (ret) {
+		pr_err("cannot register with tkcore: %d\n", ret);
+		goto unprobe_entry;
+	}
+	if (irqstat_seed_on)
+		pr_info("counting all %u interrupt lines, and line %d with a shared handler\n",
+			irqstat_nr, irqstat_seed_irq);
+	else
+		pr_info("counting all %u interrupt lines\n", irqstat_nr);
+	return 0;
+
+unprobe_entry:
+	tracepoint_probe_unregister(irqstat_tp_entry,
+				    (void *)irqstat_probe_entry, NULL);
+unprobe_exit:
+	tracepoint_probe_unregister(irqstat_tp_exit,
+				    (void *)irqstat_probe_exit, NULL);
+	tracepoint_synchronize_unregister();
+unseed:
+	if (irqstat_seed_on)
+		free_irq(irqstat_seed_irq, &irqstat_seed_dev);
+	irqstat_seed_on = false;
+free:
+	tk_textfile_destroy(&irqstat_irqs_tf);
+	tk_textfile_destroy(&irqstat_softirqs_tf);
+	irqstat_free_lines();
+	return ret;
+}
+
+static void __exit irqstat_exit(void)
+{
+	tk_unregister_feature(&irqstat_feature);
+	tracepoint_probe_unregister(irqstat_tp_entry,
+				    (void *)irqstat_probe_entry, NULL);
+	tracepoint_probe_unregister(irqstat_tp_exit,
+				    (void *)irqstat_probe_exit, NULL);
+	tracepoint_synchronize_unregister();
+	if (irqstat_seed_on)
+		free_irq(irqstat_seed_irq, &irqstat_seed_dev);
+	tk_textfile_destroy(&irqstat_irqs_tf);
+	tk_textfile_destroy(&irqstat_softirqs_tf);
+	irqstat_free_lines();
+}
+
+module_init(irqstat_init);
+module_exit(irqstat_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("Kernel Telemetry Kit developers");
+MODULE_DESCRIPTION("Interrupt accounting: per line and CPU counts and handler time, softirqs");
+MODULE_VERSION(TK_VERSION);

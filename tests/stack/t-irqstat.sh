@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# irqstat.ko: per-line deltas against /proc/interrupts, softirqs against
+# /proc/softirqs, file formats, reset, snapshot fields, seed mode on the
+# serial line, bad irq= values, unload under interrupt load.
+#
+# Tolerance of the /proc/interrupts comparison: for every numbered line,
+# |irqstat delta - /proc/interrupts delta| <= 2 + delta/50 (2 %).  The two
+# files are read back to back by one cat, /proc/interrupts outside irqstat's
+# reads, so interrupts landing between the two reads account for the slack
+# (plus an edge interrupt that arrives while its handler runs: the kernel
+# counts it once and calls the handler twice).  Softirqs against
+# /proc/softirqs: within 10 + 5%, as the tick raises TIMER, RCU and SCHED
+# softirqs on every CPU between the two reads too.
+. "$(dirname "$0")/lib.sh"
+
+IQ=$QX/irqstat
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"; kill $(jobs -p) 2>/dev/null' EXIT
+
+# try_load PARAMS: finit_module(2) of irqstat.ko; prints "ok" or the errno name.
+try_load() {
+	python3 - "$TK_MODDIR/irqstat/irqstat.ko" "$1" <<'PY'
+import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open(sys.argv[1], os.O_RDONLY)
+r = libc.syscall(313, fd, sys.argv[2].encode(), 0)  # x86-64 finit_module
+e = ctypes.get_errno()
+print("ok" if r == 0 else errno.errorcode.get(e, str(e)))
+PY
+}
+wr() { "$TKWRITE" "$1" "$2"; }
+
+# Interrupt traffic: the serial console (ttyS0) and the 9p root (virtio).
+serial_traffic() {	# serial_traffic BYTES
+	head -c "$1" /dev/zero | tr '\0' '.' >/dev/console
+	echo >/dev/console
+}
+virtio_traffic() { cat /usr/bin/bash >/dev/null 2>&1; }
+
+# irqstat's line count=, or 0 when the line is not listed.
+line_field() {	# line_field FILE IRQ KEY
+	awk -v irq="irq=$2" -v key="$3=" '$1 == irq {
+		for (i = 2; i <= NF; i++) if (index($i, key) == 1) { print substr($i, length(key) + 1); exit }
+	}' "$1"
+}
+
+# compare A B KIND: A holds "/proc/X then irqstat file", B "irqstat file then
+# /proc/X" (one cat each).  Prints "<lines> <maxdiff> <busiest line>:<delta>"
+# and fails if a line is off by more than the tolerance.
+compare() {
+	python3 - "$@" <<'EOF'
+import re, sys
+a, b, kind = sys.argv[1], sys.argv[2], sys.argv[3]
+
+def split(path, proc_first):
+    proc, mine = [], []
+    for line in open(path):
+        if kind == "irq":
+            is_mine = line.startswith("irq=")
+        else:
+            is_mine = line.startswith("vec=")
+        (mine if is_mine else proc).append(line)
+    return proc, mine
+
+def proc_counts(lines):
+    ncpu = len(lines[0].split())
+    out = {}
+    for l in lines[1:]:
+        f = l.split()
+        key = f[0].rstrip(":")
+        if kind == "irq" and not key.isdigit():
+            continue
+        vals = [int(x) for x in f[1:1 + ncpu] if x.isdigit()]
+        out[key] = sum(vals)
+    return out
+
+def mine_counts(lines):
+    out = {}
+    for l in lines:
+        kv = dict(x.split("=", 1) for x in l.split())
+        key = kv["irq"] if kind == "irq" else kv["name"] + ""
+        out[key] = int(kv["count"])
+    return out
+
+def norm(d):
+    if kind == "irq":
+        return d
+    # /proc/softirqs names rows "NET_RX:", ours name=NET_RX
+    return {k.rstrip(":"): v for k, v in d.items()}
+
+p0, m0 = split(a, True)
+p1, m1 = split(b, False)
+P0, P1 = norm(proc_counts(p0)), norm(proc_counts(p1))
+M0, M1 = mine_counts(m0), mine_counts(m1)
+worst, busiest, bad = 0, ("-", -1), []
+for k in sorted(set(P1) | set(M1), key=lambda x: (len(x), x)):
+    dp = P1.get(k, 0) - P0.get(k, 0)
+    dm = M1.get(k, 0) - M0.get(k, 0)
+    diff = abs(dp - dm)
+    # Softirqs run off the tick on every CPU, also between the two reads.
+    tol = 2 + dp // 50 if kind == "irq" else 10 + dp // 20
+    worst = max(worst, diff)
+    if dp > busiest[1]:
+        busiest = (k, dp)
+    if diff > tol:
+        bad.append("%s: proc %d irqstat %d" % (k, dp, dm))
+print(len(set(P1) | set(M1)), worst, "%s:%d" % busiest)
+for x in bad:
+    print("# off:", x)
+sys.exit(1 if bad else 0)
+EOF
+}
+
+unload_all
+install_modules
+dmesg0=$(dmesg | wc -l)
+newdmesg() { dmesg | tail -n +$((dmesg0 + 1)); }
+
+# ---- bad irq= values: the load fails, nothing is left behind ----
+# No periodic sampling: the snapshots below are the test's own.
+load_core enable=0
+feat0=$(cat $TEL/features)
+interrupts0=$(grep -c irqstat /proc/interrupts)
+nr=$(grep -c '' /proc/interrupts)
+timer=$(awk '$NF == "timer" { sub(":", "", $1); print $1; exit }' /proc/interrupts)
+# A legacy line with a descriptor but no handler (not in /proc/interrupts).
+free_line=
+for n in 3 5 6 7 10 11 13 14 15; do
+	grep -q "^ *$n:" /proc/interrupts || { free_line=$n; break; }
+done
+bad_cases=("irq=100000:EINVAL" "irq=abc:EINVAL" "irq=-1:EINVAL" "irq=:EINVAL"
+	   "irq=4x:EINVAL" "irq=99999999999:ERANGE")
+[ -n "$timer" ] && bad_cases+=("irq=$timer:EBUSY")
+[ -n "$free_line" ] && bad_cases+=("irq=$free_line:ENODEV")
+diag "non-shareable line: ${timer:-none}; line without handler: ${free_line:-none}"
+for c in "${bad_cases[@]}"; do
+	arg=${c%:*} want=${c##*:}
+	got=$(try_load "$arg")
+	is "$got" "$want" "insmod irqstat $arg fails with $want"
+	check "no irqstat module after $arg" -- test ! -e /sys/module/irqstat
+	[ -e /sys/module/irqstat ] && rmmod irqstat
+done
+check "dmesg names the non-shareable line" -- \
+	sh -c "[ -z '$timer' ] || dmesg | tail -n +$((dmesg0 + 1)) | grep -q 'irqstat: irq=$timer: line is not shareable'"
+check "dmesg names the nonexistent line" -- \
+	sh -c "dmesg | tail -n +$((dmesg0 + 1)) | grep -q 'irqstat: irq=100000: no such interrupt line'"
+is "$(cat $TEL/features)" "$feat0" "features unchanged by the refused loads"
+is "$(grep -c irqstat /proc/interrupts)" "$interrupts0" "no irqstat handler left on any line"
+check "no irqstat device" -- test ! -e $IQ
+
+# ---- all-IRQ mode ----
+check "insmod irqstat" -- load_irqstat
+is "$(grep '^irqstat ' $TEL/features)" "irqstat irqstat irqstat" "registered as irqstat on device irqstat"
+is "$(stat -c %a $IQ/irqs) $(stat -c %a $IQ/softirqs) $(stat -c %a $IQ/reset) $(stat -c %a $IQ/untracked) $(stat -c %a $IQ/seed_irq) $(stat -c %a $IQ/seed_count)" \
+	"444 444 200 444 444 444" "file modes"
+is "$(cat $IQ/seed_irq) $(cat $IQ/seed_count)" "-1 0" "no seed line without irq="
+serial_traffic 500
+virtio_traffic
+cat $IQ/irqs >"$WORK/irqs"
+ncpu=$(head -n1 /proc/interrupts | wc -w)
+re="^irq=[0-9]+ name=[!-~]+ count=[0-9]+ calls=[0-9]+ total_ns=[0-9]+ max_ns=[0-9]+"
+for ((i = 0; i < ncpu; i++)); do re="$re cpu$i=[0-9]+ cpu${i}_ns=[0-9]+ cpu${i}_max_ns=[0-9]+"; done
+re="$re\$"
+check "irqs is not empty" -- test -s "$WORK/irqs"
+is "$(grep -Evc "$re" "$WORK/irqs")" 0 "every irqs line parses ($(wc -l <"$WORK/irqs") lines)"
+diag "$(grep -E '^irq=4 ' "$WORK/irqs" | cut -c1-150)"
+is "$(awk '{ split($3, c, "="); s = 0; for (i = 7; i <= NF; i += 3) { split($i, v, "="); s += v[2] } if (s != c[2]) bad++ } END { print bad + 0 }' "$WORK/irqs")" 0 \
+	"count is the sum of the per-CPU counts on every line"
+is "$(awk '{ split($3, c, "="); split($4, h, "="); if (h[2] < c[2]) bad++ } END { print bad + 0 }' "$WORK/irqs")" 0 \
+	"calls >= count on every line"
+name4=$(line_field "$WORK/irqs" 4 name)
+is "$name4" ttyS0 "line 4 is named after its action, ttyS0"
+cat $IQ/softirqs >"$WORK/soft"
+is "$(grep -Ec '^vec=[0-9] name=(HI|TIMER|NET_TX|NET_RX|BLOCK|IRQ_POLL|TASKLET|SCHED|HRTIMER|RCU) count=[0-9]+( cpu[0-9]+=[0-9]+)+$' "$WORK/soft")" 10 \
+	"softirqs has the ten vectors, each line parses"
+
+# Deltas against /proc/interrupts over an interval with traffic.
+cat /proc/interrupts $IQ/irqs >"$WORK/a"
+for i in 1 2 3; do serial_traffic 1500; virtio_traffic; sleep 0.3; done
+cat $IQ/irqs /proc/interrupts >"$WORK/b"
+out=$(compare "$WORK/a" "$WORK/b" irq)
+st=$?
+diag "lines compared, worst difference, busiest line:delta: $out"
+ok $st "every line's delta matches /proc/interrupts within 2 + 2%"
+d4=$(( $(line_field "$WORK/b" 4 count) - $(line_field "$WORK/a" 4 count) ))
+ok $((d4 < 10)) "the serial line saw traffic (delta $d4 >= 10)"
+busy=${out##* }
+ok $((${busy#*:} < 100)) "the busiest line compared had >= 100 interrupts in the interval ($busy)"
+
+cat /proc/softirqs $IQ/softirqs >"$WORK/a"
+sleep 1; virtio_traffic
+cat $IQ/softirqs /proc/softirqs >"$WORK/b"
+out=$(compare "$WORK/a" "$WORK/b" soft)
+st=$?
+diag "softirq vectors, worst difference, busiest: $out"
+ok $st "every softirq delta matches /proc/softirqs within 10 + 5%"
+
+# Handler time: some was accounted, max <= total.
+is "$(awk '{ split($5, t, "="); split($6, m, "="); if (m[2] > t[2]) bad++; tot += t[2] } END { print (bad + 0) " " (tot > 0) }' "$WORK/irqs")" "0 1" \
+	"handler time accounted, max_ns <= total_ns on every line"
+
+# Snapshot fields.
+wr $TEL/snapshot 1 >/dev/null
+s1=$(last_snap)
+serial_traffic 300
+sleep 1
+wr $TEL/snapshot 1 >/dev/null
+s2=$(last_snap)
+for k in irqstat_irqs irqstat_handler_ns irqstat_irqs_per_s irqstat_softirqs irqstat_softirqs_per_s irqstat_seed_count; do
+	check "snapshot carries $k" -- field "$s2" "$k"
+done
+i1=$(field "$s1" irqstat_irqs) i2=$(field "$s2" irqstat_irqs)
+ok $((i2 <= i1)) "irqstat_irqs grows between snapshots ($i1 -> $i2)"
+rate=$(field "$s2" irqstat_irqs_per_s)
+t1=$(field "$s1" uptime_ns) t2=$(field "$s2" uptime_ns)
+exp=$(( (i2 - i1) * 1000000000 / (t2 - t1) ))
+diag "irqstat_irqs_per_s=$rate, from the two snapshots: $exp"
+ok $(( rate < exp * 9 / 10 || rate > exp * 11 / 10 + 1 )) "irqstat_irqs_per_s matches the two snapshots within 10%"
+sum=$(awk '{ split($3, c, "="); s += c[2] } END { print s }' "$IQ/irqs")
+ok $(( sum < i2 )) "irqs file total ($sum) >= the earlier snapshot's irqstat_irqs ($i2)"
+
+# Reset: bad input changes nothing, "1" zeroes.
+before=$(awk '{ split($3, c, "="); s += c[2] } END { print s }' $IQ/irqs)
+for bad in 0 2 99999999999999999999; do
+	is "$(wr $IQ/reset "$bad")" ERANGE "reset '$bad' is refused with ERANGE"
+done
+for bad in x "1 " " 1" "1\n\n" "+1" "1\x00" "-1" "0x1"; do
+	is "$(wr $IQ/reset "$bad")" EINVAL "reset '$bad' is refused with EINVAL"
+done
+after=$(awk '{ split($3, c, "="); s += c[2] } END { print s }' $IQ/irqs)
+ok $((after < before)) "refused resets left the counts alone ($before -> $after)"
+is "$(wr $IQ/reset 1)" "ok 1" "reset 1 accepted"
+after=$(awk '{ split($3, c, "="); s += c[2] } END { print s + 0 }' $IQ/irqs)
+ok $((after >= before / 2)) "reset zeroed the counts ($before -> $after)"
+soft=$(awk '{ split($3, c, "="); s += c[2] } END { print s + 0 }' $IQ/softirqs)
+diag "softirqs right after reset: $soft"
+check "rmmod irqstat" -- rmmod irqstat
+check "irqstat device gone" -- test ! -e $IQ
+
+# ---- seed mode ----
+# On the serial line (4) where its driver shares it: Debian's 6.12 in this
+# guest requests ttyS0 with IRQF_SHARED, 6.1 does not (the kernel then
+# reports "Flags mismatch irq 4. ... (ttyS0)").  Where line 4 is not
+# shareable, seed mode must refuse it cleanly, and is then checked on the
+# ACPI SCI line, shared by design but without traffic here.
+proc4() { awk '$1 == "4:" { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s }' /proc/interrupts; }
+acpi=$(awk '$NF == "acpi" { sub(":", "", $1); print $1; exit }' /proc/interrupts)
+r=$(try_load irq=4)
+case $r in
+ok)	seed_line=4 ;;
+EBUSY)	seed_line=$acpi
+	diag "line 4 (ttyS0) is not shareable on this kernel; seed mode on line ${acpi:-none} (acpi)"
+	check "irq=4 refused: no module, no handler left" -- sh -c "[ ! -e /sys/module/irqstat ] && ! grep -q irqstat /proc/interrupts"
+	check "dmesg names line 4 as not shareable" -- sh -c "dmesg | tail -n +$((dmesg0 + 1)) | grep -q 'irqstat: irq=4: line is not shareable'"
+	[ -n "$acpi" ] && r=$(try_load "irq=$acpi") ;;
+*)	seed_line= ;;
+esac
+is "$r" ok "insmod irqstat irq=${seed_line:-4} (seed mode on a real line)"
+if [ -n "$seed_line" ] && [ "$r" = ok ]; then
+	is "$(cat $IQ/seed_irq)" "$seed_line" "seed_irq is $seed_line"
+	check "/proc/interrupts lists irqstat on line $seed_line" -- sh -c "grep -E '^ *$seed_line:.*irqstat' /proc/interrupts"
+	serial_traffic 3000
+	cat $IQ/seed_count $IQ/irqs >"$WORK/s"
+	seed=$(head -n1 "$WORK/s")
+	if [ "$seed_line" = 4 ]; then
+		c4=$(line_field "$WORK/s" 4 count)
+		h4=$(line_field "$WORK/s" 4 calls)
+		diag "seed_count=$seed line 4: count=$c4 calls=$h4 name=$(line_field "$WORK/s" 4 name)"
+		ok $((seed < 10)) "the seed handler counted the serial interrupts ($seed)"
+		d=$((seed - c4)); d=${d#-}
+		ok $((d > 2)) "seed_count equals line 4's count within 2 ($seed vs $c4)"
+		d=$((h4 - 2 * c4)); d=${d#-}
+		ok $((d > 4)) "line 4 calls two handlers per interrupt ($h4 calls, $c4 interrupts)"
+		is "$(line_field "$WORK/s" 4 name)" ttyS0 "line 4 keeps its first action's name"
+	else
+		is "$seed" "$(line_field "$WORK/s" "$seed_line" count | grep . || echo 0)" \
+			"seed_count ($seed) equals line $seed_line's count"
+	fi
+	wr $TEL/snapshot 1 >/dev/null
+	sc=$(field "$(last_snap)" irqstat_seed_count)
+	ok $((sc < seed)) "snapshot carries irqstat_seed_count ($sc >= $seed)"
+	check "rmmod irqstat (seed mode)" -- rmmod irqstat
+	is "$(grep -c irqstat /proc/interrupts)" 0 "the shared handler is gone from line $seed_line"
+fi
+p0=$(proc4)
+serial_traffic 1000
+p1=$(proc4)
+ok $((p1 <= p0)) "the serial line still interrupts after seed mode ($p0 -> $p1)"
+
+# ---- unload under interrupt load ----
+( while :; do serial_traffic 200; virtio_traffic; done ) &
+loadpid=$!
+fail=0
+for i in 1 2 3 4 5 6; do
+	arg=
+	((i % 2)) && [ -n "$seed_line" ] && arg=irq=$seed_line
+	load_irqstat $arg || fail=1
+	cat $IQ/irqs $IQ/softirqs >/dev/null || fail=1
+	sleep 0.2
+	rmmod irqstat || fail=1
+done
+kill $loadpid; wait $loadpid 2>/dev/null
+ok $fail "6 load/read/unload cycles (3 in seed mode on line ${seed_line:-none}) under serial and virtio interrupt load"
+check "no irqstat handler left" -- sh -c "! grep -q irqstat /proc/interrupts"
+
+splat=$(newdmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|lockdep|UBSAN|KASAN|nobody cared' || true)
+is "$splat" "" "no splat, no 'nobody cared' in dmesg"
+check "rmmod tkcore" -- rmmod tkcore
+done_testing
