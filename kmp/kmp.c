@@ -53,11 +53,12 @@
  * kmp's own records and snapshots hold every start address, so where they
  * lie inside the range they read as zeros.  The blocks themselves may be
  * vfree()d during the scan: the snapshot is a copy and the lock is not held
- * while scanning.  Each file keeps its last snapshot (at most max_blocks
- * entries, freed at unload) and the next pass reuses it, with fresh counters,
- * when kmp_gen shows that no block was allocated or freed since; the memory
- * is scanned again at every pass.  Scans of the two files take turns
- * (kmp_scan_lock).
+ * while scanning.  memleaks keeps its last snapshot (at most max_blocks
+ * starts, about 40 bytes each, freed at unload) and the next pass reuses it,
+ * with fresh counters, when kmp_gen shows that no block was allocated or
+ * freed since; the memory is scanned again at every pass.  memleaks_ext,
+ * whose snapshot copies whole records, takes a new one at every pass.  Scans
+ * of the two files take turns (kmp_scan_lock).
  *
  * Lifetimes.  At load: pool and table, then the vfree() kprobe, then the
  * kretprobe (so no tracked block can miss its vfree()), then the sysfs files
@@ -197,10 +198,11 @@ struct kmp_scan {
  * @res_size: size of the buffer that the text of @res overflowed, or 0
  * @res_time: jiffies when @res was formatted
  *
- * Used only by fill(), under the textfile's mutex.  A new pass scans again,
- * into @res: its snapshot of the blocks is kept if none was allocated or
- * freed since (see kmp_gen).  Only the retry that tk_textfile makes at once
- * with a larger buffer, after @res overflowed, formats @res without a scan.
+ * Used only by fill(), under kmp_scan_lock.  A new pass scans again, into
+ * @res: for memleaks, its snapshot of the blocks is kept if none was
+ * allocated or freed since (see kmp_gen); memleaks_ext frees @res after a
+ * pass.  Only the retry that tk_textfile makes at once with a larger buffer,
+ * after @res overflowed, formats @res without a scan.
  */
 struct kmp_view {
 	struct tk_textfile tf;
@@ -813,6 +815,11 @@ static int kmp_fill(struct tk_textfile *tf, struct tk_text *t)
 	v->res_size = t->overflow ? t->size : 0;
 	v->res_time = jiffies;
 unlock:
+	/* memleaks_ext's copies of the blocks are large: keep them for a retry only. */
+	if (v->ext && !v->res_size) {
+		kmp_scan_free(v->res);
+		v->res = NULL;
+	}
 	mutex_unlock(&kmp_scan_lock);
 	return ret;
 }
