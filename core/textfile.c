@@ -13,7 +13,10 @@
  * sysfs gives binary attributes no open/release hooks, so texts are keyed by
  * the struct file and dropped when the reader reaches end of file, when more
  * than TK_TEXT_READERS readers are mid-way, or after TK_TEXT_AGE of disuse.
- * A reader whose text was dropped mid-way gets a fresh one.
+ * A reader whose text was dropped mid-way gets a fresh one.  The buffer of a
+ * dropped text, if at most TK_TEXT_SPARE, is kept as the textfile's spare for
+ * the next pass, which then needs no allocation (one spare per textfile, the
+ * largest so kept, freed by tk_textfile_destroy()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,11 +30,13 @@
 #define TK_TEXT_AGE	(60 * HZ)
 #define TK_TEXT_MIN	PAGE_SIZE
 #define TK_TEXT_MAX	(64 << 20)
+#define TK_TEXT_SPARE	(4 << 20)
 
 struct tk_text_reader {
 	struct list_head node;
 	const struct file *filp;
 	char *buf;
+	size_t size;		/* of buf */
 	size_t len;
 	unsigned long used;	/* jiffies of the last read */
 };
@@ -73,14 +78,29 @@ void tk_textfile_init(struct tk_textfile *tf)
 	mutex_init(&tf->lock);
 	INIT_LIST_HEAD(&tf->readers);
 	tf->nr_readers = 0;
+	tf->spare = NULL;
+	tf->spare_size = 0;
 }
 EXPORT_SYMBOL_GPL(tk_textfile_init);
+
+/* Keep @buf as the spare of @tf if it is the largest fit, else free it. */
+static void tk_text_keep(struct tk_textfile *tf, char *buf, size_t size)
+{
+	if (buf && size <= TK_TEXT_SPARE &&
+	    (!tf->spare || size > tf->spare_size)) {
+		kvfree(tf->spare);
+		tf->spare = buf;
+		tf->spare_size = size;
+	} else {
+		kvfree(buf);
+	}
+}
 
 static void tk_reader_free(struct tk_textfile *tf, struct tk_text_reader *r)
 {
 	list_del(&r->node);
 	tf->nr_readers--;
-	kvfree(r->buf);
+	tk_text_keep(tf, r->buf, r->size);
 	kfree(r);
 }
 
@@ -94,26 +114,33 @@ static int tk_textfile_fill(struct tk_textfile *tf, struct tk_text_reader *r)
 	if (tf->size_hint)
 		size = clamp_t(size_t, tf->size_hint(tf), TK_TEXT_MIN, TK_TEXT_MAX);
 	for (;;) {
-		t.buf = kvmalloc(size, GFP_KERNEL);
-		if (!t.buf)
-			return -ENOMEM;
+		if (tf->spare && tf->spare_size >= size) {
+			t.buf = tf->spare;
+			size = tf->spare_size;
+			tf->spare = NULL;
+		} else {
+			t.buf = kvmalloc(size, GFP_KERNEL);
+			if (!t.buf)
+				return -ENOMEM;
+		}
 		t.size = size;
 		t.len = 0;
 		t.overflow = false;
 		ret = tf->fill(tf, &t);
 		if (ret) {
-			kvfree(t.buf);
+			tk_text_keep(tf, t.buf, size);
 			return ret;
 		}
 		if (!t.overflow)
 			break;
-		kvfree(t.buf);
+		tk_text_keep(tf, t.buf, size);
 		if (size >= TK_TEXT_MAX)
 			return -EFBIG;
 		size *= 2;
 	}
-	kvfree(r->buf);
+	tk_text_keep(tf, r->buf, r->size);
 	r->buf = t.buf;
+	r->size = size;
 	r->len = t.len;
 	return 0;
 }
@@ -195,5 +222,7 @@ void tk_textfile_destroy(struct tk_textfile *tf)
 
 	list_for_each_entry_safe(r, tmp, &tf->readers, node)
 		tk_reader_free(tf, r);
+	kvfree(tf->spare);
+	tf->spare = NULL;
 }
 EXPORT_SYMBOL_GPL(tk_textfile_destroy);

@@ -40,16 +40,25 @@
  * (tk_textfile keeps the text for the rest of that pass; if the text outgrows
  * its buffer, the result of the same scan is formatted again): copy the live
  * blocks under the lock into a snapshot (the lock is held only for that
- * copy), sort their start addresses, then read [start, end) in chunks of at
- * most one page with copy_from_kernel_nofault() and cond_resched() between
- * chunks.  Each word goes through a min/max check against the snapshot (eight
- * words at a time, without branches), then a one-bit hash filter, and only
- * then a binary search.  A chunk that cannot be read (unmapped, being
- * vfree()d, not a kernel address) ends the scan with -EFAULT and a
- * rate-limited message; a fatal signal ends it with -EINTR.  kmp's own
- * records and snapshot hold every start address, so where they lie inside the
- * range they read as zeros.  The blocks themselves may be vfree()d during the
- * scan: the snapshot is a copy and the lock is not held while scanning.
+ * copy), sort their start addresses (unless they came in address order),
+ * then read [start, end) in chunks of at most one page with
+ * copy_from_kernel_nofault() and cond_resched() between chunks.  Eight words
+ * at a time and without branches, the words go through two pre-filters: an
+ * OR of the eight must have every bit that all starts have (the high bits of
+ * kernel addresses at least), then one of them must lie between the lowest
+ * and the highest start.  Only a word that passes both is looked up, in an
+ * open-addressing hash table of the snapshot's starts.  A chunk that cannot
+ * be read (unmapped, being vfree()d, not a kernel address) ends the scan with
+ * -EFAULT and a rate-limited message; a fatal signal ends it with -EINTR.
+ * kmp's own records and snapshots hold every start address, so where they
+ * lie inside the range they read as zeros.  The blocks themselves may be
+ * vfree()d during the scan: the snapshot is a copy and the lock is not held
+ * while scanning.  memleaks keeps its last snapshot (at most max_blocks
+ * starts, about 40 bytes each, freed at unload) and the next pass reuses it,
+ * with fresh counters, when kmp_gen shows that no block was allocated or
+ * freed since; the memory is scanned again at every pass.  memleaks_ext,
+ * whose snapshot copies whole records, takes a new one at every pass.  Scans
+ * of the two files take turns (kmp_scan_lock).
  *
  * Lifetimes.  At load: pool and table, then the vfree() kprobe, then the
  * kretprobe (so no tracked block can miss its vfree()), then the sysfs files
@@ -152,8 +161,11 @@ struct kmp_key {
  * @blk: for memleaks_ext, copies of the live blocks, in list order
  * @key: the blocks' start addresses and sites, sorted by address
  * @found: bit i set when a word equal to key[i].start was found
- * @filter: bit hash_long(start, @filter_bits) set for every block's start
- * @filter_bits: log2 of the bits in @filter
+ * @slot: open-addressing hash table of the starts, by hash_long(start,
+ *	@slot_bits) and linear probing: i + 1 for key[i], 0 for an empty slot
+ * @slot_bits: log2 of the entries in @slot
+ * @ones: the bits set in every block's start
+ * @gen: kmp_gen when the snapshot was taken
  * @lo: start of the range scanned
  * @hi: end of the range scanned (exclusive)
  * @now_ns: ktime_get_ns() when the snapshot was taken
@@ -166,8 +178,10 @@ struct kmp_scan {
 	struct kmp_block *blk;
 	struct kmp_key *key;
 	unsigned long *found;
-	unsigned long *filter;
-	unsigned int filter_bits;
+	u32 *slot;
+	unsigned int slot_bits;
+	unsigned long ones;
+	unsigned long gen;
 	unsigned long lo;
 	unsigned long hi;
 	u64 now_ns;
@@ -180,12 +194,15 @@ struct kmp_scan {
  * struct kmp_view - one of the two scan files
  * @tf: its tk_textfile
  * @ext: true for memleaks_ext
- * @res: scan result kept because its text overflowed the buffer
- * @res_size: size of the buffer that overflowed
- * @res_time: jiffies when @res was kept
+ * @res: the last scan, or NULL
+ * @res_size: size of the buffer that the text of @res overflowed, or 0
+ * @res_time: jiffies when @res was formatted
  *
- * @res is only ever used by the retry that tk_textfile makes at once, with a
- * larger buffer, under the textfile's mutex; a new pass starts a new scan.
+ * Used only by fill(), under kmp_scan_lock.  A new pass scans again, into
+ * @res: for memleaks, its snapshot of the blocks is kept if none was
+ * allocated or freed since (see kmp_gen); memleaks_ext frees @res after a
+ * pass.  Only the retry that tk_textfile makes at once with a larger buffer,
+ * after @res overflowed, formats @res without a scan.
  */
 struct kmp_view {
 	struct tk_textfile tf;
@@ -207,6 +224,15 @@ static LIST_HEAD(kmp_free);
 static unsigned long kmp_nr_blocks;
 static unsigned long kmp_nr_bytes;
 static unsigned long kmp_overflow;
+/* Bumped under kmp_lock at every change to the set of live blocks. */
+static unsigned long kmp_gen;
+/*
+ * Serialises the scans of the two files (and their formatting), so that a
+ * scan can hide the snapshot that the other file keeps.
+ */
+static DEFINE_MUTEX(kmp_scan_lock);
+static struct kmp_view kmp_leaks;
+static struct kmp_view kmp_leaks_ext;
 
 /* The scan range; see the ABI document for how the two files interact. */
 static DEFINE_MUTEX(kmp_range_lock);
@@ -288,6 +314,7 @@ static int kmp_vmalloc_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 			       &kmp_hash[hash_long(start, kmp_hash_bits)]);
 		WRITE_ONCE(kmp_nr_blocks, kmp_nr_blocks + 1);
 	}
+	kmp_gen++;
 	b->start = start;
 	b->ip = ip;
 	b->size = d->size;
@@ -318,6 +345,7 @@ static int kmp_vfree_pre(struct kprobe *p, struct pt_regs *regs)
 		list_move(&b->node, &kmp_free);
 		WRITE_ONCE(kmp_nr_blocks, kmp_nr_blocks - 1);
 		WRITE_ONCE(kmp_nr_bytes, kmp_nr_bytes - b->size);
+		kmp_gen++;
 	}
 	raw_spin_unlock_irqrestore(&kmp_lock, flags);
 	return 0;
@@ -346,14 +374,25 @@ static unsigned long kmp_missed(void)
 
 /* ---- scanning ---- */
 
+/* Free the snapshot of @s. */
+static void kmp_scan_drop(struct kmp_scan *s)
+{
+	kvfree(s->blk);
+	kvfree(s->key);
+	bitmap_free(s->found);
+	kvfree(s->slot);
+	s->blk = NULL;
+	s->key = NULL;
+	s->found = NULL;
+	s->slot = NULL;
+	s->n = 0;
+}
+
 static void kmp_scan_free(struct kmp_scan *s)
 {
 	if (!s)
 		return;
-	kvfree(s->blk);
-	kvfree(s->key);
-	bitmap_free(s->found);
-	bitmap_free(s->filter);
+	kmp_scan_drop(s);
 	kfree(s);
 }
 
@@ -388,13 +427,37 @@ static void kmp_sort_keys(struct kmp_key *k, unsigned int n)
 	}
 }
 
-/* Copy the live blocks into @s and sort them by start address. */
+/* Take the counters into @s, and clear its results. */
+static void kmp_snapshot_counters(struct kmp_scan *s)
+{
+	s->now_ns = ktime_get_ns();
+	s->missed = kmp_missed();
+	bitmap_zero(s->found, max(s->n, 1U));
+}
+
+/*
+ * Copy the live blocks into @s and sort them by start address.  If @s holds
+ * a snapshot and no block was allocated or freed since, keep it.
+ */
 static int kmp_snapshot_blocks(struct kmp_scan *s, bool full)
 {
-	unsigned int cap, n, i, tries;
+	unsigned int cap, n, i, h, mask, tries;
+	unsigned long flags, prev;
 	struct kmp_block *b, *c;
-	unsigned long flags;
+	bool sorted = true;
 
+	if (s->key) {
+		raw_spin_lock_irqsave(&kmp_lock, flags);
+		if (s->gen == kmp_gen) {
+			s->bytes = kmp_nr_bytes;
+			s->overflow = kmp_overflow;
+			raw_spin_unlock_irqrestore(&kmp_lock, flags);
+			kmp_snapshot_counters(s);
+			return 0;
+		}
+		raw_spin_unlock_irqrestore(&kmp_lock, flags);
+		kmp_scan_drop(s);
+	}
 	for (tries = 0; ; tries++) {
 		cap = READ_ONCE(kmp_nr_blocks);
 		cap += cap / 8 + 16;
@@ -416,7 +479,12 @@ static int kmp_snapshot_blocks(struct kmp_scan *s, bool full)
 		s->blk = NULL;
 	}
 	n = 0;
+	prev = 0;
 	list_for_each_entry(b, &kmp_live, node) {
+		/* Blocks mostly come in address order: then skip the sort. */
+		if (b->start < prev)
+			sorted = false;
+		prev = b->start;
 		s->key[n].start = b->start;
 		s->key[n].ip = b->ip;
 		s->key[n].idx = n;
@@ -433,21 +501,28 @@ static int kmp_snapshot_blocks(struct kmp_scan *s, bool full)
 	}
 	s->bytes = kmp_nr_bytes;
 	s->overflow = kmp_overflow;
+	s->gen = kmp_gen;
 	raw_spin_unlock_irqrestore(&kmp_lock, flags);
-	s->now_ns = ktime_get_ns();
-	s->missed = kmp_missed();
 	s->n = n;
 
-	/* About 8 bits per block: most words in [lo, hi] miss the filter. */
-	i = fls(8 * n + 4095);
-	s->filter_bits = min(i, 24U);
-	s->found = bitmap_zalloc(max(n, 1U), GFP_KERNEL);
-	s->filter = bitmap_zalloc(1U << s->filter_bits, GFP_KERNEL);
-	if (!s->found || !s->filter)
+	s->found = bitmap_alloc(max(n, 1U), GFP_KERNEL);
+	/* At least twice the slots as blocks: few probes, even for a miss. */
+	s->slot_bits = max(order_base_2(2 * n), 4);
+	s->slot = kvcalloc(1U << s->slot_bits, sizeof(*s->slot), GFP_KERNEL);
+	if (!s->found || !s->slot)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		__set_bit(hash_long(s->key[i].start, s->filter_bits), s->filter);
-	kmp_sort_keys(s->key, n);
+	if (!sorted)
+		kmp_sort_keys(s->key, n);
+	mask = (1U << s->slot_bits) - 1;
+	s->ones = ~0UL;
+	for (i = 0; i < n; i++) {
+		h = hash_long(s->key[i].start, s->slot_bits);
+		while (s->slot[h])
+			h = (h + 1) & mask;
+		s->slot[h] = i + 1;
+		s->ones &= s->key[i].start;
+	}
+	kmp_snapshot_counters(s);
 	return 0;
 }
 
@@ -464,50 +539,79 @@ static void kmp_hide(void *buf, unsigned long addr, size_t len,
 		memset(buf + (from - addr), 0, to - from);
 }
 
-/* Mark the block starting at @v, if any; @v is in [lo, lo + span]. */
+/* Zero the words of @buf (a copy of @addr..@addr+@len) that hold kmp's own
+ * copies of start addresses: the pool and the snapshots of both files.
+ */
+static void kmp_hide_own(void *buf, unsigned long addr, size_t len)
+{
+	const struct kmp_scan *res[] = { kmp_leaks.res, kmp_leaks_ext.res };
+	unsigned int i;
+
+	kmp_hide(buf, addr, len, kmp_pool,
+		 array_size(max_blocks, sizeof(*kmp_pool)));
+	for (i = 0; i < ARRAY_SIZE(res); i++)
+		if (res[i])
+			kmp_hide(buf, addr, len, res[i]->key,
+				 array_size(res[i]->n, sizeof(*res[i]->key)));
+}
+
+/* Mark the block starting at @v, if any. */
 static void kmp_lookup(struct kmp_scan *s, unsigned long v)
 {
-	unsigned int l = 0, r = s->n, m;
+	unsigned int mask = (1U << s->slot_bits) - 1;
+	unsigned int h = hash_long(v, s->slot_bits), i;
 
-	/* Second filter, one bit per hash: most non-starts stop here. */
-	if (!test_bit(hash_long(v, s->filter_bits), s->filter))
-		return;
-	while (l < r) {
-		m = l + (r - l) / 2;
-		if (s->key[m].start < v)
-			l = m + 1;
-		else
-			r = m;
+	while ((i = s->slot[h])) {
+		if (s->key[i - 1].start == v) {
+			__set_bit(i - 1, s->found);
+			return;
+		}
+		h = (h + 1) & mask;
 	}
-	if (l < s->n && s->key[l].start == v)
-		__set_bit(l, s->found);
 }
 
 #define KMP_IN(v)	((v) - lo <= span)
+
+/*
+ * Eight words that passed the first pre-filter.  Out of line, so that the
+ * loop of kmp_scan_words() keeps everything in registers.
+ */
+static noinline void kmp_scan_group(struct kmp_scan *s, const unsigned long *w,
+				    unsigned long lo, unsigned long span)
+{
+	unsigned int j;
+
+	if (!(KMP_IN(w[0]) | KMP_IN(w[1]) | KMP_IN(w[2]) | KMP_IN(w[3]) |
+	      KMP_IN(w[4]) | KMP_IN(w[5]) | KMP_IN(w[6]) | KMP_IN(w[7])))
+		return;
+	for (j = 0; j < 8; j++)
+		if (KMP_IN(w[j]))
+			kmp_lookup(s, w[j]);
+}
 
 static void kmp_scan_words(struct kmp_scan *s, const unsigned long *w,
 			   size_t nw)
 {
 	const unsigned long lo = s->key[0].start;
 	const unsigned long span = s->key[s->n - 1].start - lo;
-	size_t i, j;
+	const unsigned long ones = s->ones;
+	const unsigned long *end = w + round_down(nw, 8);
+	size_t j;
 
 	/*
-	 * The pre-filter: one compare per word for lo <= v <= hi, eight words
-	 * combined without branches, since almost no word passes.
+	 * The pre-filters, eight words at a time and without branches, since
+	 * almost no word passes.  First one OR per word: a start has every bit
+	 * of @ones set (the high bits of kernel addresses at least), so eight
+	 * words that together lack one hold no start.  Zeros and small values
+	 * stop there.  Then one compare per word for lo <= v <= hi.
 	 */
-	for (i = 0; i + 8 <= nw; i += 8) {
-		if (!(KMP_IN(w[i]) | KMP_IN(w[i + 1]) | KMP_IN(w[i + 2]) |
-		      KMP_IN(w[i + 3]) | KMP_IN(w[i + 4]) | KMP_IN(w[i + 5]) |
-		      KMP_IN(w[i + 6]) | KMP_IN(w[i + 7])))
-			continue;
-		for (j = i; j < i + 8; j++)
-			if (KMP_IN(w[j]))
-				kmp_lookup(s, w[j]);
-	}
-	for (; i < nw; i++)
-		if (KMP_IN(w[i]))
-			kmp_lookup(s, w[i]);
+	for (; w < end; w += 8)
+		if (((w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) &
+		     ones) == ones)
+			kmp_scan_group(s, w, lo, span);
+	for (j = 0; j < nw % 8; j++)
+		if (KMP_IN(w[j]))
+			kmp_lookup(s, w[j]);
 }
 
 #undef KMP_IN
@@ -536,10 +640,7 @@ static int kmp_scan_range(struct kmp_scan *s)
 			break;
 		}
 		if (s->n) {
-			kmp_hide(buf, addr, len, kmp_pool,
-				 array_size(max_blocks, sizeof(*kmp_pool)));
-			kmp_hide(buf, addr, len, s->key,
-				 array_size(s->n, sizeof(*s->key)));
+			kmp_hide_own(buf, addr, len);
 			kmp_scan_words(s, buf, len / sizeof(unsigned long));
 		}
 		if (fatal_signal_pending(current)) {
@@ -552,34 +653,36 @@ static int kmp_scan_range(struct kmp_scan *s)
 	return ret;
 }
 
-/* One scan: snapshot, then range.  -ENODATA while no range is set. */
-static int kmp_scan(struct kmp_scan **res, bool full)
+/*
+ * One scan into @v->res: snapshot, then range.  -ENODATA while no range is
+ * set.  After an error, @v->res is not to be formatted.
+ */
+static int kmp_scan(struct kmp_view *v)
 {
-	struct kmp_scan *s;
+	struct kmp_scan *s = v->res;
 	int ret;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
-	if (!s)
-		return -ENOMEM;
+	if (!s) {
+		s = kzalloc(sizeof(*s), GFP_KERNEL);
+		if (!s)
+			return -ENOMEM;
+		v->res = s;
+	}
 	mutex_lock(&kmp_range_lock);
 	if (!kmp_start_set || !kmp_end_set) {
 		mutex_unlock(&kmp_range_lock);
-		kfree(s);
 		return -ENODATA;
 	}
 	s->lo = kmp_range_start;
 	s->hi = kmp_range_end;
 	mutex_unlock(&kmp_range_lock);
 
-	ret = kmp_snapshot_blocks(s, full);
-	if (!ret)
-		ret = kmp_scan_range(s);
+	ret = kmp_snapshot_blocks(s, v->ext);
 	if (ret) {
-		kmp_scan_free(s);
+		kmp_scan_drop(s);
 		return ret;
 	}
-	*res = s;
-	return 0;
+	return kmp_scan_range(s);
 }
 
 /* ---- the scan files ---- */
@@ -589,21 +692,49 @@ static const char *kmp_status(const struct kmp_scan *s, unsigned int i)
 	return test_bit(i, s->found) ? "not freed yet" : "possible leak";
 }
 
+/* The two lowercase hex digits of each byte value, filled at load. */
+static char kmp_hex2[256][2] __ro_after_init;
+
 /* "0x" and the lowercase hex digits of @v, as %#lx prints a non-zero @v. */
-static char *kmp_put_hex(char *p, unsigned long v)
+static noinline char *kmp_put_hex_short(char *p, unsigned long v)
 {
 	char tmp[2 * sizeof(v)];
 	unsigned int n = 0;
 
+	*p++ = '0';
+	*p++ = 'x';
 	do {
 		tmp[n++] = hex_asc[v & 15];
 		v >>= 4;
 	} while (v);
-	*p++ = '0';
-	*p++ = 'x';
 	while (n)
 		*p++ = tmp[--n];
 	return p;
+}
+
+/* The two hex digits of byte @shift / 8 of @v at @p. */
+static __always_inline void kmp_hex_byte(char *p, unsigned long v,
+					 unsigned int shift)
+{
+	memcpy(p, kmp_hex2[(v >> shift) & 0xff], 2);
+}
+
+/* The same, unrolled, for 16 digits (64-bit kernel addresses all have 16). */
+static __always_inline char *kmp_put_hex(char *p, unsigned long v)
+{
+	if (!(v >> 60))
+		return kmp_put_hex_short(p, v);
+	p[0] = '0';
+	p[1] = 'x';
+	kmp_hex_byte(p + 2, v, 56);
+	kmp_hex_byte(p + 4, v, 48);
+	kmp_hex_byte(p + 6, v, 40);
+	kmp_hex_byte(p + 8, v, 32);
+	kmp_hex_byte(p + 10, v, 24);
+	kmp_hex_byte(p + 12, v, 16);
+	kmp_hex_byte(p + 14, v, 8);
+	kmp_hex_byte(p + 16, v, 0);
+	return p + 18;
 }
 
 /*
@@ -669,26 +800,28 @@ static void kmp_format(const struct kmp_scan *s, bool ext, struct tk_text *t)
 static int kmp_fill(struct tk_textfile *tf, struct tk_text *t)
 {
 	struct kmp_view *v = container_of(tf, struct kmp_view, tf);
-	int ret;
+	int ret = 0;
 
+	mutex_lock(&kmp_scan_lock);
 	/* The immediate retry of an overflowed pass formats the same scan. */
-	if (!v->res || t->size <= v->res_size ||
+	if (!v->res_size || t->size <= v->res_size ||
 	    time_after(jiffies, v->res_time + HZ)) {
-		kmp_scan_free(v->res);
-		v->res = NULL;
-		ret = kmp_scan(&v->res, v->ext);
+		v->res_size = 0;
+		ret = kmp_scan(v);
 		if (ret)
-			return ret;
+			goto unlock;
 	}
 	kmp_format(v->res, v->ext, t);
-	if (t->overflow) {
-		v->res_size = t->size;
-		v->res_time = jiffies;
-		return 0;
+	v->res_size = t->overflow ? t->size : 0;
+	v->res_time = jiffies;
+unlock:
+	/* memleaks_ext's copies of the blocks are large: keep them for a retry only. */
+	if (v->ext && !v->res_size) {
+		kmp_scan_free(v->res);
+		v->res = NULL;
 	}
-	kmp_scan_free(v->res);
-	v->res = NULL;
-	return 0;
+	mutex_unlock(&kmp_scan_lock);
+	return ret;
 }
 
 static size_t kmp_leaks_hint(struct tk_textfile *tf)
@@ -876,6 +1009,8 @@ static int __init kmp_init(void)
 	}
 	for (i = 0; i < max_blocks; i++)
 		list_add_tail(&kmp_pool[i].node, &kmp_free);
+	for (i = 0; i < ARRAY_SIZE(kmp_hex2); i++)
+		hex_byte_pack(kmp_hex2[i], i);
 	tk_textfile_init(&kmp_leaks.tf);
 	tk_textfile_init(&kmp_leaks_ext.tf);
 

@@ -101,6 +101,8 @@ struct tk_textfile {
 	struct mutex lock;
 	struct list_head readers;
 	unsigned int nr_readers;
+	char *spare;
+	size_t spare_size;
 };
 
 __printf(2, 3) void tk_text_printf(struct tk_text *t, const char *fmt, ...);
