@@ -299,7 +299,7 @@ struct tk_producer *tk_telemetry_register(const char *uuid, const char *name,
 	if (ret)
 		return ERR_PTR(tk_ev_greject(TK_EV_GREJ_UUID, ret));
 	ret = tk_ev_name_check(name);
-	if (ret)
+	if (ret < 0)
 		return ERR_PTR(tk_ev_greject(TK_EV_GREJ_NAME, ret));
 	ret = tk_ev_version_check(version);
 	if (ret)
@@ -386,13 +386,15 @@ EXPORT_SYMBOL_GPL(tk_telemetry_unregister);
 
 static int __tk_ev_session_begin(struct tk_producer *p, const char *session)
 {
+	size_t len;
 	int ret, nr;
 
 	if (READ_ONCE(p->dead))
 		return tk_ev_reject(p, TK_EV_REJ_DEAD, -ESHUTDOWN);
 	ret = tk_ev_name_check(session);
-	if (ret)
+	if (ret < 0)
 		return tk_ev_reject(p, TK_EV_REJ_SESSION, ret);
+	len = ret;
 	if (atomic_read(&p->session))
 		return tk_ev_reject(p, TK_EV_REJ_SESSION, -EBUSY);
 	nr = atomic_inc_return(&p->nr_sessions);
@@ -403,8 +405,7 @@ static int __tk_ev_session_begin(struct tk_producer *p, const char *session)
 		return tk_ev_reject(p, TK_EV_REJ_SESSION, -EBUSY);
 	this_cpu_inc(p->stats->sessions);
 	trace_session_begin(p->uuid, nr, session);
-	tk_ev_emit(p, TK_EV_SESSION_BEGIN, nr, session, strlen(session), NULL,
-		   0);
+	tk_ev_emit(p, TK_EV_SESSION_BEGIN, nr, session, len, NULL, 0);
 	return 0;
 }
 
@@ -464,7 +465,7 @@ EXPORT_SYMBOL_GPL(tk_telemetry_session_end);
 static int __tk_ev_msg(struct tk_producer *p, const char *event,
 		       const char *json)
 {
-	size_t len;
+	size_t elen, len;
 	int ret;
 	u32 nr;
 
@@ -474,15 +475,17 @@ static int __tk_ev_msg(struct tk_producer *p, const char *event,
 	if (!nr)
 		return tk_ev_reject(p, TK_EV_REJ_NO_SESSION, -ENOTCONN);
 	ret = tk_ev_name_check(event);
-	if (ret)
+	if (ret < 0)
 		return tk_ev_reject(p, TK_EV_REJ_EVENT, ret);
+	elen = ret;
 	ret = tk_ev_json_check(json, &len);
 	if (ret)
 		return tk_ev_reject(p, ret == -EMSGSIZE ? TK_EV_REJ_SIZE :
 				    TK_EV_REJ_PAYLOAD, ret);
 	this_cpu_inc(p->stats->msgs);
-	trace_msg(p->uuid, nr, event, json);
-	tk_ev_emit(p, TK_EV_MSG, nr, event, strlen(event), json, len);
+	/* The checks measured every string: the tracepoint need not. */
+	trace_msg(p->uuid, nr, event, elen, json, len);
+	tk_ev_emit(p, TK_EV_MSG, nr, event, elen, json, len);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include <linux/tracepoint.h>
 #include <tkcore/compat.h>
+#include <tkcore/validate.h>
 
 TRACE_EVENT(register,
 	TP_PROTO(const char *uuid, const char *name, const char *version),
@@ -76,21 +77,22 @@ TRACE_EVENT(session_end,
 	TP_printk("uuid=%s session=%u", __get_str(uuid), __entry->session)
 );
 
+/* The lengths are known (measured by the checks): no strlen() here. */
 TRACE_EVENT(msg,
 	TP_PROTO(const char *uuid, u32 session, const char *event,
-		 const char *data),
-	TP_ARGS(uuid, session, event, data),
+		 size_t event_len, const char *data, size_t data_len),
+	TP_ARGS(uuid, session, event, event_len, data, data_len),
 	TP_STRUCT__entry(
-		__string(uuid, uuid)
+		__string_len(uuid, uuid, TK_EV_UUID_LEN)
 		__field(u32, session)
-		__string(event, event)
-		__string(data, data)
+		__string_len(event, event, event_len)
+		__string_len(data, data, data_len)
 	),
 	TP_fast_assign(
-		tk_assign_str(uuid, uuid);
+		tk_assign_str_len(uuid, uuid, TK_EV_UUID_LEN);
 		__entry->session = session;
-		tk_assign_str(event, event);
-		tk_assign_str(data, data);
+		tk_assign_str_len(event, event, event_len);
+		tk_assign_str_len(data, data, data_len);
 	),
 	TP_printk("uuid=%s session=%u event=%s data=%s", __get_str(uuid),
 		  __entry->session, __get_str(event), __get_str(data))

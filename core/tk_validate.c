@@ -18,7 +18,8 @@
  *            at most TK_EV_PAYLOAD_MAX bytes.
  *
  * The checks are pure functions without locks or allocation, so they can
- * run in any context.  Errors: -EINVAL malformed, -ENAMETOOLONG a name or
+ * run in any context.  Names are measured as they are checked, and the
+ * payload in the same pass as it is parsed.  Errors: -EINVAL malformed, -ENAMETOOLONG a name or
  * version too long, -EBADMSG a payload that is not one JSON object,
  * -EMSGSIZE a payload over TK_EV_PAYLOAD_MAX bytes.
  *
@@ -74,7 +75,7 @@ EXPORT_SYMBOL_GPL(tk_ev_uuid_check);
  * tk_ev_name_check() - check a producer, session or event name
  * @s: NUL-terminated string, or NULL
  *
- * Return: 0 for 1..TK_EV_NAME_MAX characters of [A-Za-z0-9_.-];
+ * Return: the length, for 1..TK_EV_NAME_MAX characters of [A-Za-z0-9_.-];
  * -ENAMETOOLONG when longer; -EINVAL when empty, NULL or another character.
  */
 int tk_ev_name_check(const char *s)
@@ -90,7 +91,7 @@ int tk_ev_name_check(const char *s)
 		    s[i] != '-')
 			return -EINVAL;
 	}
-	return 0;
+	return i;
 }
 EXPORT_SYMBOL_GPL(tk_ev_name_check);
 
@@ -290,6 +291,8 @@ static int tk_json_parse(const char *s, const char **endp)
 	unsigned char stack[TK_EV_JSON_DEPTH];
 	int depth = 0;
 
+	*endp = s;
+
 	s = tk_json_ws(s);
 	if (*s != '{')
 		return -EBADMSG;
@@ -371,24 +374,24 @@ key:
  * @lenp: where to store strlen(@s) on success; may be NULL
  *
  * The payload must be one JSON object, optionally surrounded by white
- * space, of at most TK_EV_PAYLOAD_MAX bytes.  Its bytes are read at most
- * once each and never beyond the first NUL or TK_EV_PAYLOAD_MAX + 1.
+ * space, of at most TK_EV_PAYLOAD_MAX bytes.  Its bytes are read once, in
+ * one pass that also measures it, up to the first error or its NUL.
  *
- * Return: 0; -EMSGSIZE when longer than TK_EV_PAYLOAD_MAX bytes; -EBADMSG
- * when NULL or not one JSON object.
+ * Return: 0; -EMSGSIZE for a JSON object longer than TK_EV_PAYLOAD_MAX
+ * bytes; -EBADMSG when NULL or not one JSON object (whatever its size).
  */
 int tk_ev_json_check(const char *s, size_t *lenp)
 {
-	const char *end;
+	const char *end = s;
 	size_t len;
 	int ret;
 
 	if (!s)
 		return -EBADMSG;
-	len = strnlen(s, TK_EV_PAYLOAD_MAX + 1);
+	ret = tk_json_parse(s, &end);
+	len = end - s;
 	if (len > TK_EV_PAYLOAD_MAX)
 		return -EMSGSIZE;
-	ret = tk_json_parse(s, &end);
 	if (ret)
 		return ret;
 	if (lenp)

@@ -102,13 +102,16 @@
 
 /*
  * TRACE_EVENT: __assign_str() lost its source argument in 6.10 (the source
- * given to __string() is used).  Trace headers of the kit call
- * tk_assign_str(dst, src).
+ * given to __string() or __string_len() is used), and __assign_str_len()
+ * went with it.  Trace headers of the kit call tk_assign_str(dst, src) and
+ * tk_assign_str_len(dst, src, len).
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-#define tk_assign_str(dst, src)	__assign_str(dst)
+#define tk_assign_str(dst, src)			__assign_str(dst)
+#define tk_assign_str_len(dst, src, len)	__assign_str(dst)
 #else
-#define tk_assign_str(dst, src)	__assign_str(dst, src)
+#define tk_assign_str(dst, src)			__assign_str(dst, src)
+#define tk_assign_str_len(dst, src, len)	__assign_str_len(dst, src, len)
 #endif
 
 /*

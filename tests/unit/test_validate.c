@@ -21,9 +21,9 @@ static void test_uuid(void)
 
 static void test_name(void)
 {
-	ok(tk_ev_name_check("hello") == 0, "plain name");
-	ok(tk_ev_name_check("a.b-c_D9") == 0, "all allowed characters");
-	ok(tk_ev_name_check("abcdefghijklmnopqrstuvwxyz01234") == 0, "31 characters");
+	ok(tk_ev_name_check("hello") == 5, "plain name, its length returned");
+	ok(tk_ev_name_check("a.b-c_D9") == 8, "all allowed characters");
+	ok(tk_ev_name_check("abcdefghijklmnopqrstuvwxyz01234") == 31, "31 characters");
 	ok(tk_ev_name_check("abcdefghijklmnopqrstuvwxyz012345") == -ENAMETOOLONG, "32 characters");
 	ok(tk_ev_name_check("") == -EINVAL, "empty");
 	ok(tk_ev_name_check(NULL) == -EINVAL, "NULL");
@@ -88,6 +88,7 @@ static void test_json(void)
 	ok(J("{\"a\":[1,]}") == -EBADMSG, "trailing comma in array");
 	ok(J("{\"a\":1}{}") == -EBADMSG, "two objects");
 	ok(J("{\"a\":1} x") == -EBADMSG, "trailing garbage");
+	ok(J("x{}") == -EBADMSG, "leading garbage");
 	ok(J("{\"a\":1") == -EBADMSG, "unclosed object");
 	ok(J("{\"a\":[1}") == -EBADMSG, "mismatched close");
 	ok(J("{\"a\"}") == -EBADMSG, "key without value");
@@ -153,6 +154,8 @@ static void test_json(void)
 	len = 7;
 	ok(tk_ev_json_check(big, &len) == -EMSGSIZE && len == 7,
 	   "%d bytes rejected with EMSGSIZE", TK_EV_PAYLOAD_MAX + 1);
+	big[TK_EV_PAYLOAD_MAX - 1] = ' ';
+	ok(J(big) == -EBADMSG, "%d bytes, unclosed: EBADMSG", TK_EV_PAYLOAD_MAX + 1);
 }
 
 int main(void)
