@@ -170,7 +170,11 @@ $(HOSTDIR)/test_krp_util: tests/unit/test_krp_util.c krp/krp_util.c krp/krp_util
 	@mkdir -p $(HOSTDIR)
 	$(CC) $(HOST_CFLAGS) -o $@ tests/unit/test_krp_util.c krp/krp_util.c
 
-UNIT_TESTS := $(HOSTDIR)/test_parse $(HOSTDIR)/test_krp_util
+$(HOSTDIR)/test_validate: tests/unit/test_validate.c core/tk_validate.c include/tkcore/validate.h
+	@mkdir -p $(HOSTDIR)
+	$(CC) $(HOST_CFLAGS) -o $@ tests/unit/test_validate.c core/tk_validate.c
+
+UNIT_TESTS := $(HOSTDIR)/test_parse $(HOSTDIR)/test_krp_util $(HOSTDIR)/test_validate
 
 # Userspace parts add their targets, prerequisites of `tools` and their
 # unit tests (UNIT_TESTS += ...) here.

@@ -98,4 +98,9 @@ struct tk_pn_proc *tk_procnet_collect(size_t *nr);
 int tk_procnet_init(void);
 void tk_procnet_exit(void);
 
+/* events.c */
+extern const struct attribute_group *tk_events_groups[];
+int tk_events_init(void);
+void tk_events_exit(void);
+
 #endif /* _TKCORE_INTERNAL_H */

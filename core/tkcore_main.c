@@ -8,6 +8,8 @@
  *   telemetry/  enable, log_interval, ring_size, snapshot, features, top_n,
  *               procnet, procnet_overflow
  *   profiler/   empty until krp and kmp add their files
+ *   events/     producers, rejects, dropped, buffer_kb, readers: the
+ *               telemetry event API of events.c
  *
  * enable and log_interval are also reachable at /sys/kernel/telemetry/ (the
  * paths of the original telemetry module).  The snapshot ring behind
@@ -599,7 +601,7 @@ EXPORT_SYMBOL_GPL(tk_feature_dev);
 
 /* ---- load and unload ---- */
 
-static struct tk_qdev *tk_telemetry_qdev, *tk_profiler_qdev;
+static struct tk_qdev *tk_telemetry_qdev, *tk_profiler_qdev, *tk_events_qdev;
 
 static int __init tkcore_init(void)
 {
@@ -632,10 +634,20 @@ static int __init tkcore_init(void)
 	}
 	tk_profiler_qdev->builtin = true;
 
+	ret = tk_events_init();
+	if (ret)
+		goto err_profiler;
+	tk_events_qdev = tk_qdev_get("events", tk_events_groups);
+	if (IS_ERR(tk_events_qdev)) {
+		ret = PTR_ERR(tk_events_qdev);
+		goto err_events;
+	}
+	tk_events_qdev->builtin = true;
+
 	tk_kernel_kobj = kobject_create_and_add("telemetry", kernel_kobj);
 	if (!tk_kernel_kobj) {
 		ret = -ENOMEM;
-		goto err_profiler;
+		goto err_events_qdev;
 	}
 	ret = sysfs_create_group(tk_kernel_kobj, &tk_kernel_group);
 	if (ret)
@@ -648,6 +660,10 @@ static int __init tkcore_init(void)
 
 err_kobj:
 	kobject_put(tk_kernel_kobj);
+err_events_qdev:
+	tk_qdev_put(tk_events_qdev);
+err_events:
+	tk_events_exit();
 err_profiler:
 	tk_qdev_put(tk_profiler_qdev);
 err_telemetry:
@@ -668,6 +684,8 @@ static void __exit tkcore_exit(void)
 	/* Stop writers first: the sysfs files, then the sampler. */
 	sysfs_remove_group(tk_kernel_kobj, &tk_kernel_group);
 	kobject_put(tk_kernel_kobj);
+	tk_qdev_put(tk_events_qdev);
+	tk_events_exit();
 	tk_qdev_put(tk_profiler_qdev);
 	tk_qdev_put(tk_telemetry_qdev);
 	tk_snapshot_exit();
@@ -682,5 +700,5 @@ module_exit(tkcore_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("Kernel Telemetry Kit developers");
-MODULE_DESCRIPTION("Kernel Telemetry Kit core: qeexo class, snapshot ring, feature registration");
+MODULE_DESCRIPTION("Kernel Telemetry Kit core: qeexo class, snapshot ring, feature registration, telemetry events");
 MODULE_VERSION(TK_VERSION);

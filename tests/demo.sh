@@ -52,6 +52,18 @@ if [ "${1:-}" = "--guest" ]; then
 	sleep 1
 	curl -s --max-time 10 http://127.0.0.1:9839/metrics | grep -E '^qeexo_(up|krp_calls_total|memory_total_bytes|kmp_tracked_blocks)' | head -n 12
 	kill $exp
+	echo "== telemetry events: tksample emits 3 messages, read from /dev/qeexo_events"
+	modprobe tksample
+	cat /dev/qeexo_events >/tmp/demo-events.jsonl &
+	rd=$!
+	while [ "$(cat /sys/class/qeexo/events/readers)" != 1 ]; do sleep 0.1; done
+	echo 'emit 3' >/sys/class/qeexo/tksample/control
+	sleep 1
+	kill $rd
+	cat /tmp/demo-events.jsonl
+	echo "-- /sys/class/qeexo/events/producers"
+	cat /sys/class/qeexo/events/producers
+	modprobe -r tksample
 	$TKCTL unload all
 	echo "== unloaded: $(lsmod | grep -cE '^(tkcore|krp|kmp|leaksim) ') of our modules left"
 	exit 0

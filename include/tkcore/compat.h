@@ -119,4 +119,28 @@
 #define TK_PROCNET_SEND_SYM	"__sock_sendmsg"
 #define TK_PROCNET_RECV_SYM	"sock_recvmsg"
 
+/*
+ * TRACE_EVENT: __assign_str() lost its source argument in 6.10 (the source
+ * given to __string() or __string_len() is used), and __assign_str_len()
+ * went with it.  Trace headers of the kit call tk_assign_str(dst, src) and
+ * tk_assign_str_len(dst, src, len).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define tk_assign_str(dst, src)			__assign_str(dst)
+#define tk_assign_str_len(dst, src, len)	__assign_str(dst)
+#else
+#define tk_assign_str(dst, src)			__assign_str(dst, src)
+#define tk_assign_str_len(dst, src, len)	__assign_str_len(dst, src, len)
+#endif
+
+/*
+ * ring_buffer_unlock_commit() lost its event argument in 6.2 (the event
+ * being committed is known per CPU).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define tk_ring_buffer_unlock_commit(rb, ev)	ring_buffer_unlock_commit(rb)
+#else
+#define tk_ring_buffer_unlock_commit(rb, ev)	ring_buffer_unlock_commit(rb, ev)
+#endif
+
 #endif /* _TKCORE_COMPAT_H */

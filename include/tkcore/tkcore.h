@@ -166,4 +166,7 @@ struct device *tk_feature_dev(const struct tk_feature *feat);
 /* Strict parsers for sysfs and module-parameter input: see core/tk_parse.c. */
 #include <tkcore/parse.h>
 
+/* The telemetry event API: see core/events.c. */
+#include <tkcore/events.h>
+
 #endif /* _TKCORE_TKCORE_H */

@@ -55,7 +55,7 @@ mod_loaded() { [ -d "/sys/module/$1" ] && [ -e "/sys/module/$1/refcnt" ]; }
 # Unload every module of ours, features first.
 unload_all() {
 	local m
-	for m in leaksim krp kmp irqstat tkcore; do
+	for m in tksample leaksim krp kmp irqstat tkcore; do
 		mod_loaded "$m" && rmmod "$m" 2>/dev/null
 	done
 	return 0
@@ -65,6 +65,7 @@ load_core() { insmod "$TK_MODDIR/core/tkcore.ko" "$@"; }
 load_leaksim() { insmod "$TK_MODDIR/leaksim/leaksim.ko" "$@"; }
 load_krp() { insmod "$TK_MODDIR/krp/krp.ko" "$@"; }
 load_irqstat() { insmod "$TK_MODDIR/irqstat/irqstat.ko" "$@"; }
+load_tksample() { insmod "$TK_MODDIR/samples/tksample.ko" "$@"; }
 TKLOAD=$TK_TOP/build/host/tkload
 
 # Install the modules where modprobe finds them, from the tree that the host

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The telemetry event API (issue 9) end to end with the sample producer
+# tksample: files, /dev/qeexo_events (N in = N out, in order, valid JSON,
+# poll, exclusive open), the qeexo tracepoints in tracefs, rejected calls and
+# their counters, overload with a stalled reader, unload mid-stream.
+. "$(dirname "$0")/lib.sh"
+unload_all
+EV=$QX/events
+DEV=/dev/qeexo_events
+UUID=5a3b1e0c-7d2f-4c8e-9b61-0e4f2a7c9d13
+CTL=$QX/tksample/control
+TKEV="python3 $TK_TOP/tests/helpers/tkevents.py"
+T=/tmp/t-events
+rm -rf $T; mkdir -p $T
+
+# Value of KEY in the producers line of the sample.
+pfield() { field "$(grep "^$UUID " $EV/producers)" "$1"; }
+# Wait up to $2 seconds (default 60) for command $1 to succeed.
+wait_for() {
+	local i
+	for i in $(seq $(( ${2:-60} * 10 ))); do eval "$1" && return 0; sleep 0.1; done
+	return 1
+}
+# Start `cat $DEV > $1` and wait until the device is open.
+reader_start() {
+	cat $DEV >"$1" &
+	rd=$!
+	wait_for '[ "$(cat $EV/readers)" = 1 ]' 20
+}
+reader_stop() { kill "$rd" 2>/dev/null; wait "$rd" 2>/dev/null; }
+
+check "load tkcore" -- load_core enable=0
+check "load tksample" -- load_tksample
+for f in producers rejects dropped buffer_kb readers; do
+	check "events/$f exists" -- test -f $EV/$f
+done
+is "$(stat -c '%F %a %U' $DEV)" "character special file 400 root" "$DEV is a root-only character device"
+is "$(cat $EV/readers)" 0 "no reader at first"
+is "$(cat $EV/buffer_kb)" 256 "buffer_kb is the default 256"
+is "$(pfield name) $(pfield version) $(pfield session) $(pfield msgs)" "tksample 0.1.0 0 0" \
+	"producers lists the sample: name, version, no session, no message"
+
+# ---- tracefs ----
+TR=/sys/kernel/tracing
+[ -d $TR/events ] || mount -t tracefs nodev $TR 2>/dev/null
+for e in register session_begin msg session_end unregister; do
+	check "tracefs has qeexo/$e" -- test -d $TR/events/qeexo/$e
+done
+fmt=$(grep -o 'field:[^;]*' $TR/events/qeexo/msg/format | tr '\n' ' ')
+check "qeexo:msg has fields uuid session event data" -- \
+	sh -c "echo '$fmt' | grep -q 'uuid' && echo '$fmt' | grep -q 'u32 session' && echo '$fmt' | grep -q 'event' && echo '$fmt' | grep -q 'data'"
+echo 0 >$TR/tracing_on
+echo >$TR/trace
+echo 1 >$TR/events/qeexo/msg/enable
+echo 1 >$TR/events/qeexo/session_begin/enable
+echo 1 >$TR/tracing_on
+is "$("$TKWRITE" $CTL 'emit 3 ev_trace')" "ok 15" "emit 3 with the tracepoints enabled"
+echo 0 >$TR/tracing_on
+tr_msgs=$(grep -c "msg: uuid=$UUID session=[0-9]* event=ev_trace data={\"seq\":[123],\"n\":3}" $TR/trace)
+is "$tr_msgs" 3 "tracefs shows the 3 messages with their fields"
+check "tracefs shows session_begin with its name" -- \
+	grep -q "session_begin: uuid=$UUID session=[0-9]* session_name=emit" $TR/trace
+echo 0 >$TR/events/qeexo/enable
+echo >$TR/trace
+echo 1 >$TR/tracing_on
+
+# ---- the reader: N in, N out ----
+N=2000
+reader_start $T/n.jsonl
+ok $? "reader opened the device"
+is "$($TKEV busy)" EBUSY "a second open fails with EBUSY"
+m0=$(pfield msgs)
+is "$("$TKWRITE" $CTL "emit $N")" "ok 9" "emit $N"
+wait_for "grep -q session_end $T/n.jsonl" 60
+reader_stop
+out=$($TKEV check $T/n.jsonl $UUID $N)
+ok $? "reader got exactly $N valid JSON messages, seq 1..$N in order, in one session ($out)"
+is "$(( $(pfield msgs) - m0 ))" $N "producer counts $N messages"
+is "$(pfield drops)" 0 "no drops"
+is "$(cat $EV/dropped)" 0 "events/dropped is 0"
+is "$(cat $EV/readers)" 0 "reader closed"
+
+# ---- poll and non-blocking read ----
+$TKEV poll >$T/poll.out &
+pp=$!
+wait_for "test -e /tmp/tkevents.poll" 20
+"$TKWRITE" $CTL "emit 5" >/dev/null
+wait $pp
+diag "$(tr '\n' ' ' <$T/poll.out)"
+check "poll times out on an empty device" -- grep -q '^empty_poll=0$' $T/poll.out
+check "non-blocking read of an empty device: EAGAIN" -- grep -q '^empty_read=EAGAIN$' $T/poll.out
+check "poll reports data once messages are emitted" -- grep -q '^poll_events=1 ' $T/poll.out
+check "the reader gets the 5 messages after poll" -- grep -q 'msgs=5$' $T/poll.out
+rm -f /tmp/tkevents.poll
+
+# ---- rejected calls, each with its errno, counted ----
+reader_start $T/bad.jsonl
+r0=$(cat $EV/rejects)
+while read -r kind want; do
+	is "$("$TKWRITE" $CTL "emit_bad $kind")" "$want" "invalid call '$kind' rejected with $want"
+done <<'EOF'
+uuid EINVAL
+name ENAMETOOLONG
+version EINVAL
+exists EEXIST
+event EINVAL
+json EBADMSG
+big EMSGSIZE
+nosession ENOTCONN
+end ENOTCONN
+twice EBUSY
+unregistered ENOENT
+handle EINVAL
+EOF
+is "$("$TKWRITE" $CTL "emit 1 a_32_character_event_name_xxxxxx")" ENAMETOOLONG \
+	"an event name of 32 characters: ENAMETOOLONG"
+is "$(pfield rej_event) $(pfield rej_payload) $(pfield rej_size) $(pfield rej_no_session) $(pfield rej_session) $(pfield rej_dead)" \
+	"2 1 1 2 1 0" "producer counts rej_event=2 rej_payload=1 rej_size=1 rej_no_session=2 rej_session=1"
+is "$(cat $EV/rejects)" "uuid=1 name=1 version=1 exists=1 full=0 unknown=1 handle=1" \
+	"rejects without a producer are counted by reason (before: $r0)"
+"$TKWRITE" $CTL "emit 1" >/dev/null
+wait_for "grep -q '\"type\":\"msg\"' $T/bad.jsonl" 30
+reader_stop
+is "$(grep -c '"type":"msg"' $T/bad.jsonl)" 1 "the reader saw only the one valid message"
+check "the reader saw the short-lived producer come and go" -- \
+	sh -c "grep -q '\"type\":\"register\".*\"name\":\"gone\"' $T/bad.jsonl && grep -q '\"type\":\"unregister\".*\"name\":\"gone\"' $T/bad.jsonl"
+
+# ---- overload: a reader that does not read ----
+rmmod tksample && rmmod tkcore
+check "reload tkcore with 8 KiB per CPU" -- load_core enable=0 events_buffer_kb=8
+check "reload tksample" -- load_tksample
+python3 "$TK_TOP/tests/helpers/tkevents.py" stall $T/flag $T/stall.jsonl &
+sp=$!
+wait_for "test -e $T/flag.open" 20
+NO=20000
+t0=$(date +%s)
+is "$("$TKWRITE" $CTL "emit $NO")" "ok 10" "emit $NO into a stalled reader returns"
+ok $(( $(date +%s) - t0 > 120 )) "and does not hang ($(( $(date +%s) - t0 )) s)"
+d=$(pfield drops)
+ok $(( d == 0 )) "producer counts drops ($d)"
+is "$(cat $EV/dropped)" "$d" "events/dropped equals the producer's drops"
+is "$(pfield msgs)" $NO "all $NO messages were accepted"
+touch $T/flag
+wait $sp
+got=$(grep -c '"type":"msg"' $T/stall.jsonl)
+all=$(grep -c "\"uuid\":\"$UUID\"" $T/stall.jsonl)
+dl=$(grep '"type":"dropped"' $T/stall.jsonl | head -n1)
+diag "delivered $got messages ($all records), dropped $d records: $dl"
+check "the reader's first line reports the drops" -- \
+	sh -c "head -n1 $T/stall.jsonl | grep -q '^{\"type\":\"dropped\",\"count\":$d,\"total\":$d}\$'"
+is "$(( all + d ))" $((NO + 2)) "records delivered + dropped = $NO messages + session begin and end"
+ok $(( got > 2000 )) "bounded: at most a few buffer pages delivered ($got)"
+out=$(python3 "$TK_TOP/tests/helpers/tkevents.py" stream $T/stall.jsonl $UUID)
+ok $? "delivered messages still in order ($out)"
+
+# ---- unload of the producer mid-stream ----
+rmmod tksample && rmmod tkcore
+check "reload tkcore" -- load_core enable=0
+check "reload tksample" -- load_tksample
+reader_start $T/stream.jsonl
+is "$("$TKWRITE" $CTL stream_start)" "ok 12" "stream started"
+wait_for "[ \$(grep -c '\"type\":\"msg\"' $T/stream.jsonl) -gt 100 ]" 60
+ok $? "stream flows to the reader"
+t0=$(date +%s)
+check "rmmod tksample mid-stream" -- timeout 60 rmmod tksample
+diag "rmmod took $(( $(date +%s) - t0 )) s"
+wait_for "grep -q '\"type\":\"unregister\"' $T/stream.jsonl" 20
+reader_stop
+out=$(python3 "$TK_TOP/tests/helpers/tkevents.py" stream $T/stream.jsonl $UUID)
+ok $? "stream messages in order ($out)"
+check "the sample's last event is its unregistration" -- sh -c "echo '$out' | grep -q 'last=unregister'"
+check "session_end came before the unregistration" -- \
+	sh -c "grep '$UUID' $T/stream.jsonl | tail -n2 | head -n1 | grep -q session_end"
+check "producers no longer lists the sample" -- sh -c "! grep -q $UUID $EV/producers"
+check "rmmod tkcore" -- rmmod tkcore
+check "$DEV is gone" -- test ! -e $DEV
+
+done_testing
