@@ -557,6 +557,73 @@ static void render_irqstat(struct out *o)
 	}
 }
 
+/* A producer's labels: uuid, name, version (escaped by sample()). */
+#define EV_LABELS(p) "uuid", (p)->uuid, "name", (p)->name, "version", (p)->version
+
+static void render_events(struct out *o)
+{
+	const struct tk_events *e = &st.ev;
+	char v[32];
+	size_t i;
+	unsigned int j;
+
+	if (!st.ev_up)
+		return;
+	if (e->n) {
+		fam(o, "qeexo_event_producer_messages", "counter",
+		    "Messages the producer's tk_telemetry_msg() accepted.");
+		for (i = 0; i < e->n; i++) {
+			u64s(e->prod[i].msgs, v, sizeof(v));
+			sample(o, "qeexo_event_producer_messages_total", v,
+			       EV_LABELS(&e->prod[i]), NULL);
+		}
+		fam(o, "qeexo_event_producer_sessions", "counter",
+		    "Sessions the producer began.");
+		for (i = 0; i < e->n; i++) {
+			u64s(e->prod[i].sessions, v, sizeof(v));
+			sample(o, "qeexo_event_producer_sessions_total", v,
+			       EV_LABELS(&e->prod[i]), NULL);
+		}
+		fam(o, "qeexo_event_producer_dropped_records", "counter",
+		    "The producer's records /dev/qeexo_events had no room for.");
+		for (i = 0; i < e->n; i++) {
+			u64s(e->prod[i].drops, v, sizeof(v));
+			sample(o, "qeexo_event_producer_dropped_records_total", v,
+			       EV_LABELS(&e->prod[i]), NULL);
+		}
+		fam(o, "qeexo_event_producer_rejects", "counter",
+		    "The producer's calls rejected, by reason.");
+		for (i = 0; i < e->n; i++)
+			for (j = 0; j < e->prod[i].n_rej; j++) {
+				u64s(e->prod[i].rej[j].count, v, sizeof(v));
+				sample(o, "qeexo_event_producer_rejects_total", v,
+				       EV_LABELS(&e->prod[i]), "reason",
+				       e->prod[i].rej[j].name, NULL);
+			}
+	}
+	if (st.ev_have_rejects) {
+		fam(o, "qeexo_events_rejects", "counter",
+		    "Rejected event API calls with no producer to count them on, by reason.");
+		for (j = 0; j < e->n_grej; j++) {
+			u64s(e->grej[j].count, v, sizeof(v));
+			sample(o, "qeexo_events_rejects_total", v, "reason",
+			       e->grej[j].name, NULL);
+		}
+	}
+	if (st.ev_have_dropped)
+		scalar(o, "qeexo_events_dropped_records", "counter",
+		       "Records of all producers /dev/qeexo_events dropped (buffer full) since tkcore loaded.",
+		       st.ev_dropped);
+	if (st.ev_have_readers)
+		scalar(o, "qeexo_events_readers", "gauge",
+		       "1 while /dev/qeexo_events is open, else 0.",
+		       st.ev_readers);
+	if (st.ev_have_buffer_kb && st.ev_buffer_kb <= UINT64_MAX / 1024)
+		scalar(o, "qeexo_events_buffer_bytes", "gauge",
+		       "Size of each per-CPU buffer of /dev/qeexo_events.",
+		       st.ev_buffer_kb * 1024);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -575,8 +642,11 @@ static void render_self(struct out *o, double dur)
 	for (i = 0; i < TK_F_NR; i++)
 		sample(o, "qeexo_up", st.up[i] ? "1" : "0", "feature",
 		       tk_feature_names[i], NULL);
+	sample(o, "qeexo_up", st.ev_up ? "1" : "0", "feature", "events", NULL);
 	for (i = 0; i < st.n_extra; i++)
-		sample(o, "qeexo_up", "1", "feature", st.extra[i], NULL);
+		if (strcmp(st.extra[i], "events"))
+			sample(o, "qeexo_up", "1", "feature", st.extra[i],
+			       NULL);
 	fam(o, "qeexo_exporter_scrape_duration_seconds", "gauge",
 	    "Time this scrape took to read and parse the kit's files.");
 	snprintf(v, sizeof(v), "%.9f", dur);
@@ -619,6 +689,7 @@ static void render_metrics(struct tk_buf *b, int om)
 	render_krp(&o);
 	render_kmp(&o);
 	render_irqstat(&o);
+	render_events(&o);
 	render_self(&o, now_s() - t0);
 	if (om)
 		tk_buf_puts(b, "# EOF\n");
@@ -635,8 +706,10 @@ static void render_health(struct tk_buf *b)
 	for (i = 0; i < TK_F_NR; i++)
 		tk_buf_printf(b, "%s\"%s\":%s", i ? "," : "",
 			      tk_feature_names[i], st.up[i] ? "true" : "false");
+	tk_buf_printf(b, ",\"events\":%s", st.ev_up ? "true" : "false");
 	for (i = 0; i < st.n_extra; i++)
-		tk_buf_printf(b, ",\"%s\":true", st.extra[i]);
+		if (strcmp(st.extra[i], "events"))
+			tk_buf_printf(b, ",\"%s\":true", st.extra[i]);
 	tk_buf_printf(b, "},\"read_errors\":%u,\"read_errors_total\":%llu,\"last_error\":\"",
 		      st.errors, read_errors_total);
 	/* last_error holds paths and strerror text: JSON-escape it */

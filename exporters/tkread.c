@@ -720,6 +720,167 @@ void tk_irqstat_free(struct tk_irqstat *q)
 	memset(q, 0, sizeof(*q));
 }
 
+/* ---- events ---- */
+
+int tk_valid_uuid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < TK_EV_UUID_LEN; i++) {
+		char c = s[i];
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return 0;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+			return 0;
+		}
+	}
+	return s[i] == '\0';
+}
+
+int tk_valid_ev_str(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return 0;
+	return i > 0 && i < TK_EV_STR_MAX;
+}
+
+/* "reason=N" into r[*n] unless reason is bad, a duplicate or r is full. */
+static int ev_reason(struct tk_ev_reason *r, unsigned int *n,
+		     const char *reason, const char *val)
+{
+	unsigned int i;
+	uint64_t v;
+
+	if (!tk_valid_key(reason) || strlen(reason) >= TK_EV_REASON_MAX ||
+	    tk_parse_u64(val, &v) || *n >= TK_EV_MAX_REASONS)
+		return -EINVAL;
+	for (i = 0; i < *n; i++)
+		if (!strcmp(r[i].name, reason))
+			return -EINVAL;
+	strcpy(r[*n].name, reason);
+	r[*n].count = v;
+	(*n)++;
+	return 0;
+}
+
+/* One producers line into e->prod[e->n]; 0 if it is whole and valid. */
+static int ev_line(char *line, struct tk_events *e)
+{
+	char *save = NULL, *tok;
+	struct tk_ev_producer *p;
+	unsigned int seen = 0;
+	size_t i;
+
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 16;
+		struct tk_ev_producer *np = realloc(e->prod, cap * sizeof(*np));
+
+		if (!np)
+			return -ENOMEM;
+		e->prod = np;
+		e->cap = cap;
+	}
+	p = &e->prod[e->n];
+	memset(p, 0, sizeof(*p));
+	tok = strtok_r(line, " \t", &save);
+	if (!tok || !tk_valid_uuid(tok))
+		return -EINVAL;
+	for (i = 0; i < e->n; i++)
+		if (!strcmp(e->prod[i].uuid, tok))
+			return -EINVAL;
+	strcpy(p->uuid, tok);
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		char *eq = strchr(tok, '=');
+		uint64_t *dst = NULL;
+		unsigned int bit = 0;
+
+		if (!eq)
+			return -EINVAL;
+		*eq++ = '\0';
+		if (!strcmp(tok, "name") || !strcmp(tok, "version")) {
+			int is_name = tok[0] == 'n';
+
+			bit = is_name ? 1 : 2;
+			if ((seen & bit) || !tk_valid_ev_str(eq))
+				return -EINVAL;
+			strcpy(is_name ? p->name : p->version, eq);
+			seen |= bit;
+			continue;
+		}
+		if (!strncmp(tok, "rej_", 4)) {
+			if (ev_reason(p->rej, &p->n_rej, tok + 4, eq))
+				return -EINVAL;
+			continue;
+		}
+		if (!strcmp(tok, "msgs"))
+			dst = &p->msgs, bit = 4;
+		else if (!strcmp(tok, "drops"))
+			dst = &p->drops, bit = 8;
+		else if (!strcmp(tok, "sessions"))
+			dst = &p->sessions, bit = 16;
+		else
+			continue;	/* session=, keys added later */
+		if ((seen & bit) || tk_parse_u64(eq, dst))
+			return -EINVAL;
+		seen |= bit;
+	}
+	return seen == 31 ? 0 : -EINVAL;
+}
+
+int tk_parse_ev_producers(char *text, struct tk_events *e)
+{
+	char *line, *save = NULL;
+
+	e->n = 0;
+	e->bad = 0;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		int r;
+
+		if (!*line || *line == '#')
+			continue;
+		r = ev_line(line, e);
+		if (r == -ENOMEM)
+			return r;
+		if (r)
+			e->bad++;
+		else
+			e->n++;
+	}
+	return 0;
+}
+
+int tk_parse_ev_rejects(char *text, struct tk_events *e)
+{
+	char *save = NULL, *tok;
+
+	e->n_grej = 0;
+	for (tok = strtok_r(text, " \t\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq) {
+			e->bad++;
+			continue;
+		}
+		*eq = '\0';
+		if (ev_reason(e->grej, &e->n_grej, tok, eq + 1))
+			e->bad++;
+	}
+	return e->n_grej ? 0 : -EINVAL;
+}
+
+void tk_events_free(struct tk_events *e)
+{
+	free(e->prod);
+	memset(e, 0, sizeof(*e));
+}
+
 /* ---- number formatting ---- */
 
 static void fmt_frac(uint64_t whole, uint64_t frac, int width, char *out,
@@ -911,6 +1072,39 @@ static void collect_irqstat(struct tk_state *st, const char *sys)
 	}
 }
 
+/* events: up when events/producers was read and parsed. */
+static void collect_events(struct tk_state *st, const char *sys)
+{
+	st->ev.n = 0;
+	st->ev.n_grej = 0;
+	st->ev.bad = 0;
+	st->ev_up = st->ev_have_rejects = st->ev_have_dropped = 0;
+	st->ev_have_readers = st->ev_have_buffer_kb = 0;
+	if (read_rel(st, sys, QX "/events/producers", &st->ev_buf) <= 0)
+		return;
+	if (tk_parse_ev_producers(st->ev_buf.p, &st->ev)) {
+		note_error(st, "events producers", -ENOMEM);
+		return;
+	}
+	st->ev_up = 1;
+	if (read_rel(st, sys, QX "/events/rejects", &st->ev_buf) > 0) {
+		if (tk_parse_ev_rejects(st->ev_buf.p, &st->ev))
+			note_error(st, "events rejects", -EINVAL);
+		else
+			st->ev_have_rejects = 1;
+	}
+	if (st->ev.bad)
+		note_error(st, "events: malformed lines or pairs dropped",
+			   -EINVAL);
+	if (read_u64_rel(st, sys, QX "/events/dropped", &st->ev_dropped) > 0)
+		st->ev_have_dropped = 1;
+	if (read_u64_rel(st, sys, QX "/events/readers", &st->ev_readers) > 0)
+		st->ev_have_readers = 1;
+	if (read_u64_rel(st, sys, QX "/events/buffer_kb",
+			 &st->ev_buffer_kb) > 0)
+		st->ev_have_buffer_kb = 1;
+}
+
 void tk_collect(struct tk_state *st, const struct tk_roots *r, int flags)
 {
 	int rc;
@@ -984,6 +1178,7 @@ void tk_collect(struct tk_state *st, const struct tk_roots *r, int flags)
 
 	st->up[TK_F_LEAKSIM] = exists(r->sys, QX "/leaksim/kmalloc_dropped");
 	collect_irqstat(st, r->sys);
+	collect_events(st, r->sys);
 }
 
 void tk_state_free(struct tk_state *st)
@@ -993,6 +1188,8 @@ void tk_state_free(struct tk_state *st)
 	tk_buf_free(&st->feat_buf);
 	tk_buf_free(&st->irq_buf);
 	tk_irqstat_free(&st->irq);
+	tk_buf_free(&st->ev_buf);
+	tk_events_free(&st->ev);
 	tk_buf_free(&st->tmp);
 	tk_snap_free(&st->snap);
 	tk_krp_free(&st->krp);

@@ -126,6 +126,50 @@ int tk_parse_softirqs(char *text, struct tk_irqstat *q);
 int tk_valid_irq_name(const char *s);
 void tk_irqstat_free(struct tk_irqstat *q);
 
+/*
+ * events (tkcore's telemetry event API): one line of events/producers,
+ * "<uuid> name=<s> version=<s> session=<n> sessions=<n> msgs=<n> drops=<n>
+ * rej_<reason>=<n> ..." (docs/ABI/testing/sysfs-class-qeexo-events).
+ */
+#define TK_EV_UUID_LEN 36
+#define TK_EV_STR_MAX 64	/* name and version, with the NUL */
+#define TK_EV_REASON_MAX 24	/* a reject reason, with the NUL */
+#define TK_EV_MAX_REASONS 16
+
+struct tk_ev_reason {
+	char name[TK_EV_REASON_MAX];	/* "rej_" stripped: "payload", ... */
+	uint64_t count;
+};
+
+struct tk_ev_producer {
+	char uuid[TK_EV_UUID_LEN + 1];	/* lower case */
+	char name[TK_EV_STR_MAX];
+	char version[TK_EV_STR_MAX];
+	uint64_t sessions, msgs, drops;
+	struct tk_ev_reason rej[TK_EV_MAX_REASONS];
+	unsigned int n_rej;
+};
+
+struct tk_events {
+	struct tk_ev_producer *prod;
+	size_t n, cap;
+	struct tk_ev_reason grej[TK_EV_MAX_REASONS];	/* events/rejects */
+	unsigned int n_grej;
+	unsigned int bad;	/* lines or pairs dropped: malformed, dup */
+};
+
+/* producers lines; text modified in place. -ENOMEM, else 0. */
+int tk_parse_ev_producers(char *text, struct tk_events *e);
+/* events/rejects: "reason=N ..." on one line into e->grej; -EINVAL when
+ * nothing valid was found.
+ */
+int tk_parse_ev_rejects(char *text, struct tk_events *e);
+/* uuid rule: 8-4-4-4-12 lower-case hex */
+int tk_valid_uuid(const char *s);
+/* producer name and version rule: printable ASCII without spaces, 1..63 */
+int tk_valid_ev_str(const char *s);
+void tk_events_free(struct tk_events *e);
+
 /* Known features and what makes them present. */
 enum tk_feature { TK_F_TKCORE, TK_F_KRP, TK_F_KMP, TK_F_LEAKSIM, TK_F_IRQSTAT,
 	TK_F_NR };
@@ -161,6 +205,14 @@ struct tk_state {
 	int irq_have_soft, irq_have_untracked, irq_have_seed;
 	uint64_t irq_untracked, irq_seed_count;
 	int64_t irq_seed_irq;		/* -1: no seed line */
+	struct tk_buf ev_buf;
+	struct tk_events ev;
+	/* events: not in enum tk_feature (tk-logger's "modules" stay as
+	 * they are); up when events/producers was read and parsed.
+	 */
+	int ev_up, ev_have_rejects, ev_have_dropped, ev_have_readers;
+	int ev_have_buffer_kb;
+	uint64_t ev_dropped, ev_readers, ev_buffer_kb;
 	struct tk_buf feat_buf;
 	struct tk_buf tmp;
 	int have_log_interval;

@@ -109,6 +109,23 @@ is "$(metric "$tmp/m.txt" 'qeexo_softirqs_total{vector="NET_RX"}')" 340 "irqstat
 is "$(grep -c '^qeexo_softirqs_total{' "$tmp/m.txt")" 10 "irqstat: ten softirq vectors"
 is "$(metric "$tmp/m.txt" 'qeexo_irq_seed_calls_total{irq="4"}')" 1234 "irqstat: seed-mode handler calls"
 is "$(metric "$tmp/m.txt" 'qeexo_up{feature="irqstat"}')" 1 "up{irqstat} = 1"
+P1='uuid="5a3b1e0c-7d2f-4c8e-9b61-0e4f2a7c9d13",name="tksample",version="0.1.0"'
+P2='uuid="0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",name="odd\"prod\\x",version="1.2.3-rc.1+b5"'
+is "$(metric "$tmp/m.txt" "qeexo_event_producer_messages_total{$P1}")" 2000 "events: messages per producer"
+is "$(metric "$tmp/m.txt" "qeexo_event_producer_sessions_total{$P1}")" 3 "events: sessions per producer"
+is "$(metric "$tmp/m.txt" "qeexo_event_producer_dropped_records_total{$P1}")" 7 "events: drops per producer"
+is "$(metric "$tmp/m.txt" "qeexo_event_producer_rejects_total{$P1,reason=\"no_session\"}")" 4 "events: rejects per producer and reason"
+is "$(grep -c '^qeexo_event_producer_rejects_total{' "$tmp/m.txt")" 12 "events: six reasons for each of two producers"
+# (grep -F: awk -v would unescape the backslashes)
+ok "$(grep -qxF "qeexo_event_producer_messages_total{$P2} 17" "$tmp/m.txt"; echo $?)" "events: a producer name is escaped as a label value"
+ok "$(grep -qxF "qeexo_event_producer_rejects_total{$P2,reason=\"dead\"} 1" "$tmp/m.txt"; echo $?)" "events: escaped producer's rejects"
+is "$(metric "$tmp/m.txt" 'qeexo_events_rejects_total{reason="handle"}')" 7 "events: global rejects by reason"
+is "$(grep -c '^qeexo_events_rejects_total{' "$tmp/m.txt")" 7 "events: seven global reasons"
+is "$(metric "$tmp/m.txt" qeexo_events_dropped_records_total)" 9 "events: total dropped records"
+is "$(metric "$tmp/m.txt" qeexo_events_readers)" 1 "events: readers"
+is "$(metric "$tmp/m.txt" qeexo_events_buffer_bytes)" $((256 * 1024)) "events: buffer in bytes (KiB x 1024)"
+is "$(metric "$tmp/m.txt" 'qeexo_up{feature="events"}')" 1 "up{events} = 1"
+is "$(metric "$tmp/m.txt" qeexo_exporter_scrape_read_errors)" 0 "fixture tree: no read errors"
 is "$(metric "$tmp/m.txt" qeexo_network_receive_bytes_total)" 123459789 "network: received bytes as a counter"
 is "$(metric "$tmp/m.txt" qeexo_network_transmit_packets_total)" 45708 "network: sent packets as a counter"
 is "$(grep -c '^qeexo_feature_net_' "$tmp/m.txt")" 0 "network keys have metrics of their own"
@@ -174,6 +191,33 @@ is "$(q 'qeexo_kmp_tracked_blocks')" 17 "prometheus: kmp tracked_blocks"
 is "$(q 'qeexo_up{feature="kmp"}')" 1 "prometheus: up{kmp} = 1"
 is "$(q 'qeexo_irq_handled_total{irq="24"}')" 5000 "prometheus: irqstat interrupts of line 24 equal the fixture's"
 is "$(q 'qeexo_softirqs_total{vector="TIMER"}')" 5000 "prometheus: irqstat TIMER softirqs"
+is "$(q 'qeexo_event_producer_messages_total{name="tksample"}')" 2000 "prometheus: messages of the tksample producer"
+is "$(q 'qeexo_event_producer_rejects_total{name="odd\"prod\\x",reason="dead"}')" 1 "prometheus: the escaped producer name round-trips"
+
+# events "unloads" (a tkcore without the event API): up{events} = 0.
+EVD=$SYS/class/qeexo/events
+mv "$EVD" "$tmp/events.saved"
+is "$(code "$url/metrics")" 200 "events removed: /metrics still 200"
+get "$url/metrics" >"$tmp/me.txt"
+is "$(metric "$tmp/me.txt" 'qeexo_up{feature="events"}')" 0 "events removed: up{events} = 0"
+is "$(grep -c '^qeexo_event' "$tmp/me.txt")" 0 "events removed: no event metrics"
+is "$(metric "$tmp/me.txt" qeexo_exporter_scrape_read_errors)" 0 "events removed: not an error"
+is "$(get "$url/healthz" | jq -r .features.events)" false "events removed: /healthz events false"
+mv "$tmp/events.saved" "$EVD"
+is "$(waitq 'qeexo_up{feature="events"}' 1)" 1 "events back: prometheus sees up{events} = 1"
+
+# A malformed producers line (bad uuid, a count that is not a number) is
+# dropped and counted; the good line stays.
+cp "$EVD/producers" "$tmp/producers.saved"
+{ head -n 1 "$tmp/producers.saved"
+  echo 'NOT-A-UUID name=x version=1.0.0 session=0 sessions=0 msgs=1 drops=0'
+  echo '11111111-2222-3333-4444-555555555555 name=y version=1.0.0 session=0 sessions=0 msgs=x drops=0'
+} >"$EVD/producers"
+get "$url/metrics" >"$tmp/mb.txt"
+is "$(grep -c '^qeexo_event_producer_messages_total{' "$tmp/mb.txt")" 1 "events: malformed producer lines dropped"
+is "$(metric "$tmp/mb.txt" qeexo_exporter_scrape_read_errors)" 1 "events: dropped lines counted as a read error"
+ok "$(promtool check metrics <"$tmp/mb.txt" >/dev/null 2>&1; echo $?)" "events: malformed lines: promtool clean"
+cp "$tmp/producers.saved" "$EVD/producers"
 is "$(q 'qeexo_network_transmit_bytes_total')" 23459789 "prometheus: network transmit bytes equal the fixture's"
 
 # irqstat "unloads": its metrics go stale, up{irqstat} drops to 0.
@@ -207,6 +251,7 @@ mv "$SYS/class/qeexo" "$tmp/qeexo.saved"
 is "$(code "$url/metrics")" 200 "all modules missing: /metrics still 200"
 get "$url/metrics" >"$tmp/m0.txt"
 is "$(metric "$tmp/m0.txt" 'qeexo_up{feature="tkcore"}')" 0 "all modules missing: up{tkcore} = 0"
+is "$(metric "$tmp/m0.txt" 'qeexo_up{feature="events"}')" 0 "all modules missing: up{events} = 0"
 is "$(grep -c '^qeexo_memory' "$tmp/m0.txt")" 0 "all modules missing: no snapshot metrics"
 ok "$(promtool check metrics <"$tmp/m0.txt" >/dev/null 2>&1; echo $?)" "all modules missing: promtool clean"
 is "$(get "$url/healthz" | jq -r .status)" tkcore-missing "/healthz says tkcore is missing"

@@ -96,6 +96,43 @@ if command -v promtool >/dev/null; then
 	ok $st "promtool check metrics with irqstat: clean"
 fi
 
+# events: the sample producer's counters as the exporter publishes them.
+UUID=5a3b1e0c-7d2f-4c8e-9b61-0e4f2a7c9d13
+CTL=$QX/tksample/control
+check "load tksample" -- load_tksample
+evline() { grep "^$UUID " $QX/events/producers; }
+PL="uuid=\"$UUID\",name=\"$(field "$(evline)" name)\",version=\"$(field "$(evline)" version)\""
+scrape "$tmp/e0.txt" >/dev/null
+is "$(metric "$tmp/e0.txt" 'qeexo_up{feature="events"}')" 1 "up{events} = 1"
+is "$(metric "$tmp/e0.txt" "qeexo_event_producer_messages_total{$PL}")" 0 "events: tksample has sent no message yet"
+pay0=$(metric "$tmp/e0.txt" "qeexo_event_producer_rejects_total{$PL,reason=\"payload\"}")
+guuid0=$(metric "$tmp/e0.txt" 'qeexo_events_rejects_total{reason="uuid"}')
+N=1500
+is "$("$TKWRITE" $CTL "emit $N")" "ok $(printf 'emit %s' $N | wc -c)" "tksample: emit $N"
+scrape "$tmp/e1.txt" >/dev/null
+is "$(metric "$tmp/e1.txt" "qeexo_event_producer_messages_total{$PL}")" $N "events: messages counter of tksample = $N"
+is "$(metric "$tmp/e1.txt" "qeexo_event_producer_messages_total{$PL}")" "$(field "$(evline)" msgs)" "events: messages counter = producers msgs"
+is "$(metric "$tmp/e1.txt" "qeexo_event_producer_sessions_total{$PL}")" 1 "events: one session begun"
+is "$(metric "$tmp/e1.txt" "qeexo_event_producer_dropped_records_total{$PL}")" 0 "events: no drops without a reader"
+is "$(metric "$tmp/e1.txt" qeexo_events_readers)" 0 "events: no reader"
+is "$(metric "$tmp/e1.txt" qeexo_events_buffer_bytes)" $(( $(cat $QX/events/buffer_kb) * 1024 )) "events: buffer bytes = buffer_kb x 1024"
+is "$("$TKWRITE" $CTL "emit_bad json")" EBADMSG "tksample: a payload that is not JSON rejected"
+is "$("$TKWRITE" $CTL "emit_bad uuid")" EINVAL "tksample: a malformed uuid rejected"
+scrape "$tmp/e2.txt" >/dev/null
+is "$(metric "$tmp/e2.txt" "qeexo_event_producer_rejects_total{$PL,reason=\"payload\"}")" $(( ${pay0:-0} + 1 )) "events: rejects{reason=payload} of tksample moved by 1 (from ${pay0:-none})"
+is "$(metric "$tmp/e2.txt" 'qeexo_events_rejects_total{reason="uuid"}')" $(( ${guuid0:-0} + 1 )) "events: global rejects{reason=uuid} moved by 1 (from ${guuid0:-none})"
+is "$(metric "$tmp/e2.txt" "qeexo_event_producer_messages_total{$PL}")" $N "events: rejected calls are not messages"
+is "$(metric "$tmp/e2.txt" qeexo_exporter_scrape_read_errors)" 0 "events' files parse without errors"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$tmp/e2.txt" >"$tmp/pt.txt" 2>&1
+	st=$?
+	[ -s "$tmp/pt.txt" ] && st=1
+	ok $st "promtool check metrics with events: clean"
+fi
+rmmod tksample
+scrape "$tmp/e3.txt" >/dev/null
+is "$(grep -c "^qeexo_event_producer_messages_total{uuid=\"$UUID\"" "$tmp/e3.txt")" 0 "events: tksample unloaded: its series are gone"
+
 # The logger sees the same snapshot.
 "$LOGGER" --output "$tmp/log.json" --count 2 --interval-ms 200 2>/dev/null
 is "$(wc -l <"$tmp/log.json" | tr -d ' ')" 2 "tk-logger wrote 2 lines"
@@ -125,6 +162,7 @@ sleep 0.2
 is "$(scrape "$tmp/g.txt")" 200 "all modules unloaded: /metrics still 200"
 is "$(metric "$tmp/g.txt" 'qeexo_up{feature="tkcore"}')" 0 "all modules unloaded: up{tkcore} = 0"
 is "$(grep -c '^qeexo_memory' "$tmp/g.txt")" 0 "all modules unloaded: no snapshot metrics"
+is "$(metric "$tmp/g.txt" 'qeexo_up{feature="events"}')" 0 "all modules unloaded: up{events} = 0"
 is "$bad" 0 "10 scrapes while leaksim unloads and reloads: all 200"
 modprobe tkcore log_interval=1
 sleep 0.3

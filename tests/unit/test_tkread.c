@@ -121,11 +121,55 @@ static void test_irqstat(void)
 	tk_irqstat_free(&q);
 }
 
+static void test_events(void)
+{
+	char prod[] =
+		"5a3b1e0c-7d2f-4c8e-9b61-0e4f2a7c9d13 name=tksample version=0.1.0 session=2 sessions=3 msgs=2000 drops=7 rej_event=1 rej_payload=2 rej_size=3 rej_no_session=4 rej_session=5 rej_dead=0 future=1\n"
+		"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 name=odd\"p\\ version=1.2.3-rc.1+b5 session=0 sessions=0 msgs=17 drops=0\n"
+		"5A3B1E0C-7D2F-4C8E-9B61-0E4F2A7C9D13 name=upper version=1.0.0 sessions=0 msgs=1 drops=0\n"
+		"5a3b1e0c-7d2f-4c8e-9b61 name=short version=1.0.0 sessions=0 msgs=1 drops=0\n"
+		"5a3b1e0c-7d2f-4c8e-9b61-0e4f2a7c9d13 name=dup version=1.0.0 sessions=0 msgs=1 drops=0\n"
+		"11111111-2222-3333-4444-555555555555 name=nomsgs version=1.0.0 sessions=0 drops=0\n"
+		"11111111-2222-3333-4444-555555555556 name=neg version=1.0.0 sessions=0 msgs=-1 drops=0\n"
+		"11111111-2222-3333-4444-555555555557 name=twice version=1.0.0 sessions=0 msgs=1 msgs=2 drops=0\n"
+		"11111111-2222-3333-4444-555555555558 name=rej version=1.0.0 sessions=0 msgs=1 drops=0 rej_a=1 rej_a=2\n"
+		"11111111-2222-3333-4444-555555555559 name=rej version=1.0.0 sessions=0 msgs=1 drops=0 rej_Bad=1\n"
+		"11111111-2222-3333-4444-55555555555a name= version=1.0.0 sessions=0 msgs=1 drops=0\n";
+	char rej[] = "uuid=1 name=2 version=3 exists=4 full=0 unknown=6 handle=7 Bad=1 lone\n";
+	char norej[] = "garbage\n";
+	struct tk_events e = { 0 };
+
+	ok(tk_parse_ev_producers(prod, &e) == 0, "parse events/producers");
+	ok(e.n == 2, "two good producers (%zu)", e.n);
+	ok(e.bad == 9, "upper-case uuid, short uuid, dup uuid, no msgs, negative, repeated key, dup reason, bad reason, empty name dropped (%u)", e.bad);
+	ok(!strcmp(e.prod[0].uuid, "5a3b1e0c-7d2f-4c8e-9b61-0e4f2a7c9d13") &&
+	   !strcmp(e.prod[0].name, "tksample") && !strcmp(e.prod[0].version, "0.1.0") &&
+	   e.prod[0].sessions == 3 && e.prod[0].msgs == 2000 && e.prod[0].drops == 7,
+	   "fields of tksample");
+	ok(e.prod[0].n_rej == 6 && !strcmp(e.prod[0].rej[0].name, "event") &&
+	   e.prod[0].rej[0].count == 1 && !strcmp(e.prod[0].rej[3].name, "no_session") &&
+	   e.prod[0].rej[3].count == 4, "rejects by reason, rej_ stripped, in order");
+	ok(!strcmp(e.prod[1].name, "odd\"p\\") && e.prod[1].n_rej == 0 && e.prod[1].msgs == 17,
+	   "a name needing escaping is kept as is; no reasons is fine");
+	e.bad = 0;
+	ok(tk_parse_ev_rejects(rej, &e) == 0 && e.n_grej == 7 &&
+	   !strcmp(e.grej[6].name, "handle") && e.grej[6].count == 7,
+	   "global rejects: seven reasons");
+	ok(e.bad == 2, "global rejects: bad reason and no '=' counted (%u)", e.bad);
+	ok(tk_parse_ev_rejects(norej, &e) != 0 && e.n_grej == 0, "global rejects: nothing valid refused");
+	ok(tk_valid_uuid("00000000-0000-0000-0000-00000000000f") &&
+	   !tk_valid_uuid("00000000-0000-0000-0000-00000000000g") &&
+	   !tk_valid_uuid("00000000-0000-0000-0000-0000000000000") &&
+	   !tk_valid_uuid("000000000-000-0000-0000-000000000000"), "uuid rule");
+	tk_events_free(&e);
+}
+
 int main(void)
 {
 	test_numbers();
 	test_telemetry();
 	test_krp();
 	test_irqstat();
+	test_events();
 	return tap_done();
 }
