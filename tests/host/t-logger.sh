@@ -148,7 +148,7 @@ for i in $(seq $kills); do
 done
 c=$(lines "$tmp/k9.json")
 echo "# kill -9 x$kills ($grp of the process group): $c lines, $(stat -c %s "$tmp/k9.json") bytes," \
-	"$(grep -c 'ended mid-' "$tmp/k9.err") half-sent lines dropped by the writer"
+	"$(grep -c 'ended mid-' "$tmp/k9.err") half-sent lines dropped by the writer, $torn torn tails"
 ok "$([ "$c" -gt $kills ] && echo 0 || echo 1)" "kill -9 x$kills: logger wrote ($c lines)"
 is "$nowriter" 0 "kill -9: every logger had its writer child"
 is "$grp" $((kills / 2)) "kill -9: half the kills hit the whole process group"
