@@ -4,9 +4,37 @@
  *
  * Every log_interval seconds (re-read from sysfs each cycle) it appends one
  * JSON object holding everything the stack exposes at that moment to the
- * output file (default telemetry_log.json).  Each line is built whole and
- * written with one write(2) on an O_APPEND descriptor.  SIGHUP reopens the
- * file (logrotate), SIGTERM/SIGINT end it cleanly.  Schema: docs/metrics.md.
+ * output file (default telemetry_log.json).  Schema: docs/metrics.md.
+ *
+ * Line atomicity.  A line is 30 kB and more with many krp functions, and
+ * Linux ends a regular-file write(2) early, between pages, when a fatal
+ * signal is pending (generic_perform_write), so a kill -9 of a process in
+ * the middle of its write() leaves a torn line.  Hence two processes:
+ *
+ *   logger (the PID started)  collects, builds each line whole and sends it
+ *         |                   over a pipe as one frame: header {op, len},
+ *         | frames            then len bytes;
+ *         v
+ *   writer (forked at start)  owns the output fd.  It reads a frame
+ *                             completely before it write()s it, so it only
+ *                             ever writes whole lines; at EOF it drops a
+ *                             partial frame (the logger died mid-send) and
+ *                             exits.  It ignores SIGINT, SIGTERM, SIGHUP
+ *                             and SIGTTOU and has a process group of its
+ *                             own, so neither a signal for the logger nor
+ *                             kill -9 of the logger's process group reaches
+ *                             it in the middle of a write.
+ *
+ * SIGHUP: the logger sends a "reopen" frame and the writer opens the file
+ * anew (logrotate).  SIGTERM/SIGINT: the logger closes the pipe and waits
+ * for the writer, which writes every frame still queued and exits; exit 0.
+ * A kill -9 of the logger: the writer finishes the line it is writing,
+ * drops a half-sent one and exits at EOF (no orphan).  Only a kill of the
+ * writer itself (systemd's final SIGKILL of the cgroup after
+ * TimeoutStopSec, an explicit kill of its PID) or a machine crash can still
+ * tear the last line; the next start cuts it back (repair_tail), and a
+ * logger whose writer died exits 1.  --output - works the same: the writer
+ * writes to stdout (a pipe reader never sees half a line from a kill -9).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +44,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <jansson.h>
@@ -38,7 +68,18 @@ static struct {
 	.interval_ms = -1,
 };
 
-static int out_fd = -1;
+static int out_fd = -1;		/* the writer's output (the logger's until the fork) */
+static int wr_pipe = -1;	/* logger: write end of the pipe to the writer */
+static pid_t wr_pid = -1;
+
+/* a frame on the pipe: this header, then len bytes (a whole line) */
+struct frame {
+	uint32_t op;
+	uint32_t len;
+};
+
+enum { FR_LINE = 1, FR_REOPEN = 2 };
+#define MAX_LINE (256u << 20)
 
 /* ---- output file ---- */
 
@@ -102,11 +143,13 @@ static int open_output(void)
 	return 0;
 }
 
-/* One line, one write(2); a pipe may take it in parts. */
-static int write_line(const char *s, size_t n)
+/* All of it; a pipe may take it in parts.  0 or -errno. */
+static int write_all(int fd, const void *p, size_t n)
 {
+	const char *s = p;
+
 	while (n) {
-		ssize_t w = write(out_fd, s, n);
+		ssize_t w = write(fd, s, n);
 
 		if (w < 0) {
 			if (errno == EINTR)
@@ -117,6 +160,165 @@ static int write_line(const char *s, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/* Whole reads: what was read (less than n only at EOF), or -errno. */
+static ssize_t read_all(int fd, void *p, size_t n)
+{
+	char *s = p;
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, s + got, n - got);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* ---- the writer process ---- */
+
+/*
+ * Writes whole frames only; exits at EOF (0) or on a write error (1).  A
+ * write that failed after part of a line (ENOSPC, EIO) leaves a torn tail:
+ * it is cut back at once.
+ */
+static void __attribute__((noreturn)) writer_main(int rfd)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	int rc = 0;
+
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);	/* stdout a tty and we a background group */
+	signal(SIGPIPE, SIG_IGN);	/* EPIPE instead */
+	setpgid(0, 0);
+	for (;;) {
+		struct frame h;
+		ssize_t r = read_all(rfd, &h, sizeof(h));
+		int err;
+
+		if (r == 0)
+			break;			/* the logger closed the pipe */
+		if (r != (ssize_t)sizeof(h)) {
+			if (r > 0)
+				fprintf(stderr, "tk-logger: writer: logger ended mid-frame, dropped it\n");
+			else
+				fprintf(stderr, "tk-logger: writer: read: %s\n", strerror((int)-r));
+			break;
+		}
+		if (h.op == FR_REOPEN) {
+			if (open_output())
+				fprintf(stderr, "tk-logger: reopen failed, keeping the old file\n");
+			continue;
+		}
+		if (h.op != FR_LINE || h.len == 0 || h.len > MAX_LINE) {
+			fprintf(stderr, "tk-logger: writer: bad frame %u/%u\n", h.op, h.len);
+			rc = 1;
+			break;
+		}
+		if (h.len > cap) {
+			char *nb = realloc(buf, h.len);
+
+			if (!nb) {
+				fprintf(stderr, "tk-logger: writer: out of memory\n");
+				rc = 1;
+				break;
+			}
+			buf = nb;
+			cap = h.len;
+		}
+		r = read_all(rfd, buf, h.len);
+		if (r != (ssize_t)h.len) {
+			/* the logger died in the middle of sending this line */
+			fprintf(stderr, "tk-logger: writer: logger ended mid-line, dropped %zd of %u bytes\n",
+				r < 0 ? (ssize_t)0 : r, h.len);
+			break;
+		}
+		err = write_all(out_fd, buf, h.len);
+		if (err) {
+			fprintf(stderr, "tk-logger: write %s: %s\n", cfg.output,
+				strerror(-err));
+			repair_tail(out_fd);
+			rc = 1;
+			break;
+		}
+	}
+	free(buf);
+	close(rfd);
+	if (out_fd != STDOUT_FILENO)
+		close(out_fd);
+	exit(rc);
+}
+
+/* Fork the writer; it takes over out_fd. */
+static int start_writer(void)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC)) {
+		fprintf(stderr, "tk-logger: pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	wr_pid = fork();
+	if (wr_pid < 0) {
+		fprintf(stderr, "tk-logger: fork: %s\n", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (wr_pid == 0) {
+		close(p[1]);
+		writer_main(p[0]);
+	}
+	/* also here, so no group signal can reach it before its own call */
+	setpgid(wr_pid, wr_pid);
+	close(p[0]);
+	wr_pipe = p[1];
+	if (out_fd != STDOUT_FILENO)
+		close(out_fd);
+	out_fd = -1;
+	return 0;
+}
+
+/* Hand a frame to the writer: 0, or -errno (EPIPE: the writer is gone). */
+static int send_frame(uint32_t op, const char *s, size_t n)
+{
+	struct frame h = { op, (uint32_t)n };
+	int err = write_all(wr_pipe, &h, sizeof(h));
+
+	return err ? err : write_all(wr_pipe, s, n);
+}
+
+/* Close the pipe, let the writer drain it, reap it: 0 if it ended well. */
+static int stop_writer(void)
+{
+	int ws;
+	pid_t r;
+
+	close(wr_pipe);
+	wr_pipe = -1;
+	while ((r = waitpid(wr_pid, &ws, 0)) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		fprintf(stderr, "tk-logger: waitpid: %s\n", strerror(errno));
+		return 1;
+	}
+	if (WIFEXITED(ws))
+		return WEXITSTATUS(ws) ? 1 : 0;
+	fprintf(stderr, "tk-logger: writer killed by signal %d\n",
+		WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
+	return 1;
 }
 
 /* ---- JSON ---- */
@@ -288,6 +490,13 @@ static json_t *build(const struct tk_state *st, unsigned long long line)
 
 /* ---- main loop ---- */
 
+/* SIGHUP: the writer reopens the file (not stdout).  EPIPE shows later. */
+static void reopen(void)
+{
+	if (strcmp(cfg.output, "-"))
+		send_frame(FR_REOPEN, NULL, 0);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -412,7 +621,7 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (open_output())
+	if (open_output() || start_writer())
 		return 1;
 	for (f = 0; f < TK_F_NR; f++)
 		prev_up[f] = -1;
@@ -440,10 +649,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		n = strlen(s);
-		s[n] = '\n';	/* replaces the NUL: one write, no copy */
-		if ((rc = write_line(s, n + 1))) {
-			fprintf(stderr, "tk-logger: write %s: %s\n", cfg.output,
-				strerror(-rc));
+		s[n] = '\n';	/* replaces the NUL: one frame, no copy */
+		if (n + 1 > MAX_LINE) {
+			fprintf(stderr, "tk-logger: line of %zu bytes too long, not logged\n", n + 1);
+		} else if ((rc = send_frame(FR_LINE, s, n + 1))) {
+			fprintf(stderr, "tk-logger: writer gone (%s)\n", strerror(-rc));
 			free(s);
 			rc = 1;
 			break;
@@ -475,8 +685,7 @@ int main(int argc, char **argv)
 				continue;	/* EINTR */
 			}
 			if (sig == SIGHUP) {
-				if (out_fd != STDOUT_FILENO && open_output())
-					fprintf(stderr, "tk-logger: reopen failed, keeping the old file\n");
+				reopen();
 				continue;
 			}
 			stop = 1;
@@ -487,16 +696,17 @@ int main(int argc, char **argv)
 			struct timespec z = { 0, 0 };
 			int sig = sigtimedwait(&set, NULL, &z);
 
-			if (sig == SIGHUP && out_fd != STDOUT_FILENO)
-				open_output();
+			if (sig == SIGHUP)
+				reopen();
 			else if (sig == SIGTERM || sig == SIGINT)
 				stop = 1;
 		}
 		if (stop)
 			break;
 	}
-	if (out_fd >= 0 && out_fd != STDOUT_FILENO)
-		close(out_fd);
+	/* SIGTERM, --count, or an error: the writer writes what it has */
+	if (stop_writer())
+		rc = 1;
 	tk_state_free(&st);
 	return rc;
 }

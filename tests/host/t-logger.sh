@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # tk-logger on the host against a copy of tests/fixtures/stack/: JSON lines
 # with the fixture's values, following log_interval, line atomicity under
-# kill -9, SIGHUP reopen after mv (logrotate), SIGTERM clean exit, modules
-# vanishing and coming back.  Runs the ASan+UBSan build.  TAP.
+# kill -9 (of the logger, of its process group, through a pipe; its writer
+# child exits with it), SIGHUP reopen after mv (logrotate), SIGTERM clean
+# exit, modules vanishing and coming back.  Runs the ASan+UBSan build.  TAP.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 top=$PWD
@@ -96,9 +97,12 @@ c=$(lines "$tmp/iv.json")
 ok "$([ "$c" -ge 2 ] && [ "$c" -le 4 ] && echo 0 || echo 1)" "log_interval=1: $c lines in 2.5 s (one at start, then one a second)"
 ok "$(all_json "$tmp/iv.json" >/dev/null; echo $?)" "SIGTERM: every line whole JSON"
 
-# ---- kill -9: a torn last line at most, repaired at the next start ----
-# 80 profiled functions make each line ~40 kB (many pages); the logger
-# writes back to back and is killed 25 times at random moments.
+# ---- kill -9: never a torn line ----
+# 80 profiled functions make each line ~29 kB (eight pages): a write(2) that
+# long is cut short by a SIGKILL arriving during it (generic_perform_write),
+# which is why a writer child does the writing (tk-logger.c).  The logger
+# writes back to back and is killed at random moments; after each kill its
+# writer must finish and exit by itself, leaving only whole lines.
 python3 - "$SYS/class/qeexo/profiler/stats_ext" <<'EOF'
 import sys
 with open(sys.argv[1], "a") as f:
@@ -107,26 +111,106 @@ with open(sys.argv[1], "a") as f:
                 "p50_ns=1 p90_ns=2 p99_ns=3 hist=%s\n" % (i, i, i * 7, i * 99,
                 ",".join(str(i * j) for j in range(40))))
 EOF
-torn=0
-for i in $(seq 25); do
-	"$LOG" "${roots[@]}" --output "$tmp/k9.json" --interval-ms 0 2>>"$tmp/k9.err" &
+# alive PID: the process exists and is not a zombie (an orphan's zombie is
+# init's to reap, and not every container's PID 1 does)
+alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }
+# gone PID: wait up to 2 s for it to end
+gone() { local t; for t in $(seq 40); do alive "$1" || return 0; sleep 0.05; done; return 1; }
+# writer_of PID: the writer child of logger PID
+writer_of() { local t w; for t in $(seq 40); do w=$(pgrep -P "$1") && { echo "$w"; return; }; sleep 0.05; done; }
+endnl() { [ ! -s "$1" ] || [ "$(tail -c 1 "$1" | od -An -tx1 | tr -d ' ')" = 0a ]; }
+
+kills=40 torn=0 lingered=0 nowriter=0 grp=0
+for i in $(seq $kills); do
+	# every other run in a session (and process group) of its own, killed
+	# as a group: the writer has a group of its own and is not hit
+	if [ $((i % 2)) -eq 0 ]; then
+		setsid "$LOG" "${roots[@]}" --output "$tmp/k9.json" --interval-ms 0 2>>"$tmp/k9.err" &
+	else
+		"$LOG" "${roots[@]}" --output "$tmp/k9.json" --interval-ms 0 2>>"$tmp/k9.err" &
+	fi
 	lp=$!
+	wp=$(writer_of $lp)
+	[ -n "$wp" ] || nowriter=$((nowriter + 1))
+	sleep "0.$((RANDOM % 3 + 1))$((RANDOM % 10))"
+	if [ $((i % 2)) -eq 0 ] && [ "$(ps -o pgid= -p $lp | tr -d ' ')" = "$lp" ]; then
+		kill -9 -- -$lp
+		grp=$((grp + 1))
+	else
+		kill -9 $lp
+	fi
+	wait $lp 2>/dev/null
+	if [ -n "$wp" ] && ! gone "$wp"; then
+		lingered=$((lingered + 1))
+		kill -9 "$wp" 2>/dev/null
+	fi
+	endnl "$tmp/k9.json" || torn=$((torn + 1))
+done
+c=$(lines "$tmp/k9.json")
+echo "# kill -9 x$kills ($grp of the process group): $c lines, $(stat -c %s "$tmp/k9.json") bytes," \
+	"$(grep -c 'ended mid-' "$tmp/k9.err") half-sent lines dropped by the writer, $torn torn tails"
+ok "$([ "$c" -gt $kills ] && echo 0 || echo 1)" "kill -9 x$kills: logger wrote ($c lines)"
+is "$nowriter" 0 "kill -9: every logger had its writer child"
+is "$grp" $((kills / 2)) "kill -9: half the kills hit the whole process group"
+is "$lingered" 0 "kill -9: the writer ends within 2 s of its logger (no orphan)"
+is "$torn" 0 "kill -9: the file ends in a newline after every kill"
+"$LOG" "${roots[@]}" --output "$tmp/k9.json" --count 1 2>>"$tmp/k9.err"
+is "$(grep -c 'torn line' "$tmp/k9.err")" 0 "kill -9: no torn tail ever needed repair"
+ok "$(all_json "$tmp/k9.json"; echo $?)" "kill -9: every line parses as JSON, the file ends in a newline"
+
+# the same through a pipe (--output -): the reader gets whole lines only
+mkfifo "$tmp/fifo"
+ptorn=0
+for i in $(seq 6); do
+	cat "$tmp/fifo" >"$tmp/pipe$i.json" &
+	cp=$!
+	"$LOG" "${roots[@]}" --output - --interval-ms 0 >"$tmp/fifo" 2>>"$tmp/pipe.err" &
+	lp=$!
+	# a busy host may take a while for the first line: kill after it
+	for t in $(seq 200); do [ -s "$tmp/pipe$i.json" ] && break; sleep 0.05; done
 	sleep "0.$((RANDOM % 3 + 1))$((RANDOM % 10))"
 	kill -9 $lp
 	wait $lp 2>/dev/null
-	[ -s "$tmp/k9.json" ] && [ "$(tail -c 1 "$tmp/k9.json" | od -An -c | tr -d ' ')" != '\n' ] && torn=$((torn + 1))
+	wait $cp	# EOF once the writer has exited
+	if ! { [ -s "$tmp/pipe$i.json" ] && all_json "$tmp/pipe$i.json"; }; then
+		ptorn=$((ptorn + 1))
+		echo "# pipe run $i: $(stat -c %s "$tmp/pipe$i.json") bytes"
+	fi
 done
-# Linux may end a regular-file write early, between pages, when SIGKILL
-# arrives during it (generic_perform_write checks fatal_signal_pending per
-# page), so a ~30 kB line can be torn now and then (about 1 run in 8 here).
-# What must hold: a torn tail is only ever the last line, and the next start
-# cuts it back before appending (docs/metrics.md).
-"$LOG" "${roots[@]}" --output "$tmp/k9.json" --count 1 2>>"$tmp/k9.err"
-c=$(lines "$tmp/k9.json")
-echo "# kill -9 x25: $c lines, $(stat -c %s "$tmp/k9.json") bytes, $torn torn tails"
-ok "$([ "$c" -gt 25 ] && echo 0 || echo 1)" "kill -9 x25: logger wrote ($c lines)"
-is "$(grep -c 'torn line' "$tmp/k9.err")" "$torn" "kill -9: every torn tail ($torn) was cut back by the next start"
-ok "$(all_json "$tmp/k9.json"; echo $?)" "kill -9: every line parses as JSON, the file ends in a newline"
+is "$ptorn" 0 "kill -9 with --output - to a pipe: 6 runs, only whole lines reach the reader"
+timeout 20 "$LOG" "${roots[@]}" --output - --interval-ms 0 2>"$tmp/head.err" | head -c 100 >/dev/null
+is "${PIPESTATUS[0]}" 1 "--output - to a reader that goes away: exit 1 (EPIPE), no hang"
+
+# SIGTERM while writing large lines back to back: exit 0, last line whole,
+# writer reaped by the logger (not even a zombie left)
+tbad=0
+for i in $(seq 5); do
+	"$LOG" "${roots[@]}" --output "$tmp/term.json" --interval-ms 0 2>>"$tmp/term.err" &
+	lp=$!
+	wp=$(writer_of $lp)
+	sleep "0.$((RANDOM % 3 + 1))$((RANDOM % 10))"
+	kill -TERM $lp
+	wait $lp
+	st=$?
+	{ [ "$st" -eq 0 ] && [ -n "$wp" ] && ! ps -p "$wp" >/dev/null && endnl "$tmp/term.json"; } ||
+		{ tbad=$((tbad + 1)); echo "# SIGTERM run $i: exit $st, writer '$wp'"; }
+done
+is "$tbad" 0 "SIGTERM x5 mid-stream: exit 0, writer reaped, file ends in a newline"
+ok "$(all_json "$tmp/term.json"; echo $?)" "SIGTERM x5: every line parses ($(lines "$tmp/term.json") lines)"
+
+# the writer killed alone: the logger notices and exits 1 (systemd restarts it)
+"$LOG" "${roots[@]}" --output "$tmp/wk.json" --interval-ms 20 2>"$tmp/wk.err" &
+lp=$!
+wp=$(writer_of $lp)
+sleep 0.3
+[ -n "$wp" ] && kill -9 "$wp"
+timeout 5 tail --pid=$lp -f /dev/null
+kill -9 $lp 2>/dev/null	# still running: fails below
+wait $lp
+is $? 1 "writer killed: the logger exits 1 (within 5 s)"
+ok "$(grep -q 'writer killed by signal 9' "$tmp/wk.err"; echo $?)" "writer killed: said on stderr"
+"$LOG" "${roots[@]}" --output "$tmp/wk.json" --count 1 2>>"$tmp/wk.err"
+ok "$(all_json "$tmp/wk.json"; echo $?)" "writer killed: the next start leaves only whole lines"
 
 # a torn tail left by something else is cut back at start
 printf '{"modules":{}}\n{"torn' >"$tmp/torn.json"
