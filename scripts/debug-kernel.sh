@@ -61,6 +61,9 @@ if [[ ! -e $dir/done ]]; then
 	echo "$(( $(date +%s) - t0 ))" > "$dir/build-seconds"
 	touch "$dir/done"
 	log "built in $(cat "$dir/build-seconds") s"
+	for d in "$cache"/*/; do	# drop builds of older sources or fragments
+		[[ ${d%/} == "$dir" ]] || rm -rf "${d%/}"
+	done
 fi
 
 rel=$(make -C "$tree" -s ARCH=x86_64 kernelrelease)
