@@ -76,7 +76,7 @@ ok $? "unload leaksim, kmp, tkcore"
 # 3. Load/unload cycles of everything else, with the probed paths busy.
 kml_clear
 mods=()
-for m in tkcore krp kmp irqstat; do
+for m in tkcore krp kmp irqstat tksample; do
 	f=$(find "$TK_MODDIR" -name "$m.ko" | head -n1)
 	[ -n "$f" ] && mods+=("$f")
 done
