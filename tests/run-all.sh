@@ -127,9 +127,10 @@ for kver in $kernels; do
 		[ -e "$tap" ] || continue
 		count_tap "$tap" "$kver/$(basename "$tap" .tap)"
 	done
-	# Any splat in the guest's kernel log fails the run.
+	# Any splat in the guest's kernel log fails the run (tests/splat.ere:
+	# WARN, BUG, Oops, lockdep, KASAN, UBSAN, DEBUG_OBJECTS reports, ...).
 	if [ -s "$out/dmesg.txt" ]; then
-		splat=$(grep -E 'WARNING:|BUG:|Oops|Call Trace|possible (recursive|circular) locking|lockdep|KASAN|UBSAN|ODEBUG|general protection|kernel panic|INFO: task .* blocked' "$out/dmesg.txt" || true)
+		splat=$(grep -Ef tests/splat.ere "$out/dmesg.txt" || true)
 		[ -n "$splat" ] && printf '%s\n' "$splat" | head -n 40
 		result "$([ -z "$splat" ] && echo 0 || echo 1)" "$kver: guest dmesg free of WARN/BUG/Oops/lockdep/KASAN"
 	else
