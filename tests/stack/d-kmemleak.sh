@@ -25,15 +25,20 @@ unload_all
 
 # kmemleak reports only objects older than 5 s, and an object only once:
 # `clear` forgets what earlier scans found, so that only new leaks count.
-kml_scan() { echo scan > $KML; }
+# A leak is often found only by the second scan: the first still sees a
+# stale copy of the pointer (a stack, a register saved by the allocator).
+kml_scan() { echo scan > $KML; sleep 6; echo scan > $KML; }
 kml_clear() { kml_scan; echo clear > $KML; }
 
-# Records of the last scan as one line each: "<addr> <size> <backtrace...>".
+# Records of the last scan as one line each: "<addr> <size> <backtrace...>"
+# (6.12 prints each backtrace line as "    symbol+off/len [module]").
 kml_records() {
 	awk '/^unreferenced object/ {
 		if (r != "") print r
-		a = $3; s = $5; sub(/\):?$/, "", s); r = a " " s; next }
-	/^    \[</ { r = r " " $2 " " $3 }
+		a = $3; s = $5; sub(/\):?$/, "", s); r = a " " s; bt = 0; next }
+	/^  backtrace/ { bt = 1; next }
+	/^  [^ ]/ { bt = 0 }
+	bt && /^    [^ ]/ { r = r " " $1 " " $2 }
 	END { if (r != "") print r }' $KML
 }
 
@@ -83,7 +88,9 @@ done
 ( while :; do cat /proc/telemetry >/dev/null 2>&1; sleep 0.05; done ) &
 busy=$!
 fails=0
+t0=$SECONDS
 for i in $(seq 100); do
+	[ $((i % 20)) -eq 0 ] && diag "cycle $i at $((SECONDS - t0)) s"
 	for f in "${mods[@]}"; do
 		case $f in
 		*/krp.ko) insmod "$f" funcs=sys_getpid,vfs_read ;;
