@@ -35,7 +35,7 @@ HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror \
 	-fno-omit-frame-pointer -Iinclude -Itests/unit/shim
 TOOL_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude
 
-.PHONY: all modules tools unit check demo bench check-style deps install \
+.PHONY: all modules tools unit check check-debug demo bench check-style deps install \
 	modules_install install-modules install-conf uninstall uninstall-modules \
 	dkms-source clean help
 
@@ -44,7 +44,9 @@ all: modules tools
 help:
 	@echo "make [KVER=..|KDIR=..]  build modules and tools"
 	@echo "make demo               boot a kernel with the stack loaded and show it"
-	@echo "make check              all tests (host unit tests + booted 6.1 and 6.12)"
+	@echo "make check              all tests (host unit tests + booted 6.1, 6.12 and debug 6.12)"
+	@echo "make check-debug        the module-stack suite on the debug kernel only (KASAN,"
+	@echo "                         lockdep, kmemleak, UBSAN; built once, cached in /var/cache/tk)"
 	@echo "make unit               host-side unit tests only"
 	@echo "make bench              benchmarks (ratios against baseline and peers)"
 	@echo "make check-style        checkpatch --strict, sparse, W=1 over kernel code"
@@ -190,6 +192,9 @@ deps:
 
 check: deps
 	tests/run-all.sh
+
+check-debug: deps
+	TK_KERNELS="$$(scripts/debug-kernel.sh)" TK_GUEST_ONLY=1 tests/run-all.sh
 
 demo: deps
 	tests/demo.sh

@@ -4,9 +4,12 @@
 # suite in one boot per kernel (tests/vm/vmrun).  Prints per-test TAP and a
 # final line "N passed, N failed"; exits non-zero on any failure.
 #
-#   TK_KERNELS="rel rel"   kernels to boot (default: scripts/kernels.sh)
+#   TK_KERNELS="rel rel"   kernels to boot (default: scripts/kernels.sh, then
+#                          the debug kernel of scripts/debug-kernel.sh)
+#   TK_NO_DEBUG=1          leave the debug kernel out of the default list
 #   TK_TESTS="t-core.sh"   guest test files to run (default: all)
 #   TK_SKIP_STYLE=1        skip check-style
+#   TK_GUEST_ONLY=1        skip the host unit tests, host suites and style gate
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -42,22 +45,27 @@ result() {
 	fi
 }
 
-echo "# host unit tests"
-make -s unit >"$res/unit.tap" 2>&1
-cat "$res/unit.tap"
-count_tap "$res/unit.tap" unit
+if [ -n "${TK_GUEST_ONLY:-}" ]; then
+	TK_SKIP_STYLE=1
+	make -s tools || result 1 "userspace tools build"
+else
+	echo "# host unit tests"
+	make -s unit >"$res/unit.tap" 2>&1
+	cat "$res/unit.tap"
+	count_tap "$res/unit.tap" unit
 
-make -s tools || result 1 "userspace tools build"
+	make -s tools || result 1 "userspace tools build"
 
-# Host-side suites of the userspace parts (tests/host/t-*.sh, TAP each).
-for t in tests/host/t-*.sh; do
-	[ -x "$t" ] || continue
-	name=$(basename "$t" .sh)
-	echo "# host $name"
-	"$t" >"$res/host-$name.tap" 2>&1
-	cat "$res/host-$name.tap"
-	count_tap "$res/host-$name.tap" "host/$name"
-done
+	# Host-side suites of the userspace parts (tests/host/t-*.sh, TAP each).
+	for t in tests/host/t-*.sh; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t" .sh)
+		echo "# host $name"
+		"$t" >"$res/host-$name.tap" 2>&1
+		cat "$res/host-$name.tap"
+		count_tap "$res/host-$name.tap" "host/$name"
+	done
+fi
 
 if [ -z "${TK_SKIP_STYLE:-}" ]; then
 	echo "# check-style"
@@ -67,7 +75,21 @@ if [ -z "${TK_SKIP_STYLE:-}" ]; then
 	result $st "check-style (checkpatch --strict, sparse, W=1) clean"
 fi
 
-kernels=$(scripts/kernels.sh) || { result 1 "kernels available"; kernels=; }
+if [ -n "${TK_KERNELS:-}" ]; then
+	kernels=$TK_KERNELS
+else
+	kernels=$(scripts/kernels.sh) || { result 1 "kernels available"; kernels=; }
+	if [ -z "${TK_NO_DEBUG:-}" ]; then
+		echo "# debug kernel (scripts/debug-kernel.sh)"
+		d0=$(date +%s)
+		if dk=$(scripts/debug-kernel.sh); then
+			kernels="$kernels $dk"
+			result 0 "debug kernel $dk ready ($(( $(date +%s) - d0 )) s)"
+		else
+			result 1 "debug kernel builds"
+		fi
+	fi
+fi
 for kver in $kernels; do
 	out=$res/$kver
 	mkdir -p "$out"
@@ -105,9 +127,10 @@ for kver in $kernels; do
 		[ -e "$tap" ] || continue
 		count_tap "$tap" "$kver/$(basename "$tap" .tap)"
 	done
-	# Any splat in the guest's kernel log fails the run.
+	# Any splat in the guest's kernel log fails the run (tests/splat.ere:
+	# WARN, BUG, Oops, lockdep, KASAN, UBSAN, DEBUG_OBJECTS reports, ...).
 	if [ -s "$out/dmesg.txt" ]; then
-		splat=$(grep -E 'WARNING:|BUG:|Oops|Call Trace|possible (recursive|circular) locking|lockdep|KASAN|UBSAN|general protection|kernel panic|INFO: task .* blocked' "$out/dmesg.txt" || true)
+		splat=$(grep -Ef tests/splat.ere "$out/dmesg.txt" || true)
 		[ -n "$splat" ] && printf '%s\n' "$splat" | head -n 40
 		result "$([ -z "$splat" ] && echo 0 || echo 1)" "$kver: guest dmesg free of WARN/BUG/Oops/lockdep/KASAN"
 	else

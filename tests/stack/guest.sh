@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs inside the booted kernel: every t-*.sh (or those named), each
-# output saved as $TK_OUT/<name>.tap.  Exit status: number of failed files.
+# Runs inside the booted kernel: every t-*.sh, plus d-*.sh on the debug
+# kernel (or only those named), each output saved as $TK_OUT/<name>.tap.  Exit status: number of failed files.
 cd "$(dirname "$0")"
 out=${TK_OUT:-/tmp}
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(t-*.sh)
+if [ ${#tests[@]} -eq 0 ]; then
+	tests=(t-*.sh)
+	# d-*.sh need the debug kernel's checkers (scripts/debug-kernel.sh).
+	[ -e /sys/kernel/debug/kmemleak ] && tests+=(d-*.sh)
+fi
 failed=0
 echo "# kernel $(uname -r), $(nproc) CPUs"
 for t in "${tests[@]}"; do

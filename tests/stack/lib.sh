@@ -48,6 +48,10 @@ done_testing() {
 	[ $_tap_fail -eq 0 ]
 }
 
+# Kernel log lines that are a splat (WARN, BUG, lockdep, KASAN, UBSAN, ...).
+TK_SPLAT_ERE=$TK_TOP/tests/splat.ere
+splats() { grep -Ef "$TK_SPLAT_ERE"; }	# stdin: kernel log; stdout: splats
+
 # ---- fixtures ----
 
 mod_loaded() { [ -d "/sys/module/$1" ] && [ -e "/sys/module/$1/refcnt" ]; }

@@ -72,11 +72,22 @@ diag "at ${SECONDS}s: busy loop"
 bash -c 'while :; do :; done' &
 busy=$!
 PIDS+=("$busy")
-wait_sample && wait_sample && wait_sample
-l=$(km_line top pid "$busy")
-diag "$l"
-pct=$(field "$l" cpu_pct)
-check "busy loop pid $busy in top, cpu_pct ${pct:-none} in 80..101" -- awk -v p="${pct:-0}" 'BEGIN {exit !(p >= 80 && p <= 101)}'
+# The best of three samples: one in which the test's own commands or the
+# sampler ran on the loop's CPU shows less.  The debug kernel (KASAN,
+# lockdep; scripts/debug-kernel.sh) spends far more of each CPU in the
+# kernel's own work: there the bound is 60.
+lo=80
+[ -e /sys/kernel/debug/kmemleak ] && lo=60
+wait_sample && wait_sample
+pct=0 l=
+for _ in 1 2 3; do
+	wait_sample
+	l1=$(km_line top pid "$busy")
+	p1=$(field "$l1" cpu_pct)
+	diag "$l1"
+	awk -v a="${p1:-0}" -v b="$pct" 'BEGIN {exit !(a > b)}' && pct=$p1 l=$l1
+done
+check "busy loop pid $busy in top, best cpu_pct of 3 samples ${pct:-none} in $lo..101" -- awk -v p="${pct:-0}" -v lo=$lo 'BEGIN {exit !(p >= lo && p <= 101)}'
 check "busy loop's rss_kb > 0, comm bash" -- sh -c "test $(field "$l" rss_kb || echo 0) -gt 0 && test '${l##*comm=}' = bash"
 check "busy loop is the first top line" -- test "$(field "$(km_lines top | head -n1)" pid)" = "$busy"
 kill "$busy"

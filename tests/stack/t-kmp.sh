@@ -334,7 +334,7 @@ is "$(( $(cat $P/tracked_blocks) - b0 ))" 3 "kmp tracks the new blocks"
 check "rmmod leaksim kmp tkcore" -- rmmod leaksim kmp tkcore
 check "all gone" -- test ! -e $QX -a ! -e /sys/module/kmp
 
-splat=$(dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|general protection|lockdep' | head -n 5)
+splat=$(dmesg | splats | head -n 5)
 is "$splat" "" "no WARNING/BUG/Oops in dmesg"
 
 done_testing
