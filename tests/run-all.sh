@@ -4,9 +4,9 @@
 # suite in one boot per kernel (tests/vm/vmrun).  Prints per-test TAP and a
 # final line "N passed, N failed"; exits non-zero on any failure.
 #
-#   TK_KERNELS="rel rel"   kernels to boot (default: scripts/kernels.sh, then
-#                          the debug kernel of scripts/debug-kernel.sh)
-#   TK_NO_DEBUG=1          leave the debug kernel out of the default list
+#   TK_KERNELS="rel rel"   kernels to boot (default: scripts/kernels.sh)
+#   TK_DEBUG=1             add the debug kernel of scripts/debug-kernel.sh
+#                          (built on first use, ~10 min) to the default list
 #   TK_TESTS="t-core.sh"   guest test files to run (default: all)
 #   TK_SKIP_STYLE=1        skip check-style
 #   TK_GUEST_ONLY=1        skip the host unit tests, host suites and style gate
@@ -79,7 +79,7 @@ if [ -n "${TK_KERNELS:-}" ]; then
 	kernels=$TK_KERNELS
 else
 	kernels=$(scripts/kernels.sh) || { result 1 "kernels available"; kernels=; }
-	if [ -z "${TK_NO_DEBUG:-}" ]; then
+	if [ -n "${TK_DEBUG:-}" ]; then
 		echo "# debug kernel (scripts/debug-kernel.sh)"
 		d0=$(date +%s)
 		if dk=$(scripts/debug-kernel.sh); then
