@@ -74,6 +74,7 @@
 #include <linux/bitmap.h>
 #include <linux/hash.h>
 #include <linux/jiffies.h>
+#include <linux/kmemleak.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/ktime.h>
@@ -469,6 +470,8 @@ static int kmp_snapshot_blocks(struct kmp_scan *s, bool full)
 			s->blk = kvmalloc_array(cap, sizeof(*s->blk), GFP_KERNEL);
 		if (!s->key || (full && !s->blk))
 			return -ENOMEM;
+		/* Block addresses: not references, for kmemleak (kmp_init). */
+		kmemleak_no_scan(s->key);
 		raw_spin_lock_irqsave(&kmp_lock, flags);
 		if (kmp_nr_blocks <= cap)
 			break;
@@ -1007,6 +1010,12 @@ static int __init kmp_init(void)
 		kmp_free_tracking();
 		return -ENOMEM;
 	}
+	/*
+	 * The pool holds the address of every tracked block.  kmemleak must
+	 * not take those for references: kmp would hide from it the very
+	 * leaks that it reports itself.  (A no-op without kmemleak.)
+	 */
+	kmemleak_no_scan(kmp_pool);
 	for (i = 0; i < max_blocks; i++)
 		list_add_tail(&kmp_pool[i].node, &kmp_free);
 	for (i = 0; i < ARRAY_SIZE(kmp_hex2); i++)
