@@ -123,7 +123,7 @@ for kver in $kernels; do
 	     tail -n 40 "$out/console.log" ;;
 	*) result 0 "$kver: guest ran to the end" ;;
 	esac
-	for tap in "$out"/t-*.tap; do
+	for tap in "$out"/t-*.tap "$out"/d-*.tap; do
 		[ -e "$tap" ] || continue
 		count_tap "$tap" "$kver/$(basename "$tap" .tap)"
 	done
