@@ -19,6 +19,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -492,6 +494,33 @@ static void render_kmp(struct out *o)
 	}
 }
 
+/*
+ * One family with a sample per irqstat line, labelled irq and name: the
+ * uint64_t field at @off of each line, as nanoseconds shown in seconds when
+ * @ns.  Sample names follow scalar()'s rule (_total on counters).
+ */
+static void irq_family(struct out *o, const char *name, const char *type,
+		       const char *help, size_t off, bool ns)
+{
+	const struct tk_irqstat *q = &st.irq;
+	char v[64], irq[16], sname[128];
+	uint64_t val;
+	size_t i;
+
+	fam(o, name, type, help);
+	snprintf(sname, sizeof(sname), "%s%s", name,
+		 strcmp(type, "counter") ? "" : "_total");
+	for (i = 0; i < q->n; i++) {
+		memcpy(&val, (const char *)&q->line[i] + off, sizeof(val));
+		u64s(q->line[i].irq, irq, sizeof(irq));
+		if (ns)
+			tk_fmt_ns_sec(val, v, sizeof(v));
+		else
+			u64s(val, v, sizeof(v));
+		sample(o, sname, v, "irq", irq, "name", q->line[i].name, NULL);
+	}
+}
+
 /* Per line: interrupts, handler calls, handler time; softirqs by vector. */
 static void render_irqstat(struct out *o)
 {
@@ -502,38 +531,18 @@ static void render_irqstat(struct out *o)
 	if (!st.up[TK_F_IRQSTAT])
 		return;
 	if (q->n) {
-		fam(o, "qeexo_irq_handled", "counter",
-		    "Interrupts on the line (once per interrupt, however many handlers share it), since irqstat loaded or was reset.");
-		for (i = 0; i < q->n; i++) {
-			u64s(q->line[i].irq, irq, sizeof(irq));
-			u64s(q->line[i].count, v, sizeof(v));
-			sample(o, "qeexo_irq_handled_total", v, "irq", irq,
-			       "name", q->line[i].name, NULL);
-		}
-		fam(o, "qeexo_irq_handler_calls", "counter",
-		    "Handler calls on the line (every action of a shared line).");
-		for (i = 0; i < q->n; i++) {
-			u64s(q->line[i].irq, irq, sizeof(irq));
-			u64s(q->line[i].calls, v, sizeof(v));
-			sample(o, "qeexo_irq_handler_calls_total", v, "irq", irq,
-			       "name", q->line[i].name, NULL);
-		}
-		fam(o, "qeexo_irq_handler_seconds", "counter",
-		    "Time spent in the line's handlers.");
-		for (i = 0; i < q->n; i++) {
-			u64s(q->line[i].irq, irq, sizeof(irq));
-			tk_fmt_ns_sec(q->line[i].total_ns, v, sizeof(v));
-			sample(o, "qeexo_irq_handler_seconds_total", v, "irq", irq,
-			       "name", q->line[i].name, NULL);
-		}
-		fam(o, "qeexo_irq_handler_max_seconds", "gauge",
-		    "Longest single handler call on the line.");
-		for (i = 0; i < q->n; i++) {
-			u64s(q->line[i].irq, irq, sizeof(irq));
-			tk_fmt_ns_sec(q->line[i].max_ns, v, sizeof(v));
-			sample(o, "qeexo_irq_handler_max_seconds", v, "irq", irq,
-			       "name", q->line[i].name, NULL);
-		}
+		irq_family(o, "qeexo_irq_handled", "counter",
+			   "Interrupts on the line (once per interrupt, however many handlers share it), since irqstat loaded or was reset.",
+			   offsetof(struct tk_irq_line, count), false);
+		irq_family(o, "qeexo_irq_handler_calls", "counter",
+			   "Handler calls on the line (every action of a shared line).",
+			   offsetof(struct tk_irq_line, calls), false);
+		irq_family(o, "qeexo_irq_handler_seconds", "counter",
+			   "Time spent in the line's handlers.",
+			   offsetof(struct tk_irq_line, total_ns), true);
+		irq_family(o, "qeexo_irq_handler_max_seconds", "gauge",
+			   "Longest single handler call on the line.",
+			   offsetof(struct tk_irq_line, max_ns), true);
 	}
 	if (st.irq_have_soft && q->n_soft) {
 		fam(o, "qeexo_softirqs", "counter",
