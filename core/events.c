@@ -474,6 +474,15 @@ static int __tk_ev_msg(struct tk_producer *p, const char *event,
 	nr = atomic_read(&p->session);
 	if (!nr)
 		return tk_ev_reject(p, TK_EV_REJ_NO_SESSION, -ENOTCONN);
+	/*
+	 * Nobody to deliver to (two patched-out jumps): the strings are not
+	 * read at all, as for a disabled tracepoint.  Their checks belong to
+	 * delivery; see the kernel-doc below.
+	 */
+	if (!trace_msg_enabled() && !static_branch_unlikely(&tk_ev_reader_on)) {
+		this_cpu_inc(p->stats->msgs);
+		return 0;
+	}
 	ret = tk_ev_name_check(event);
 	if (ret < 0)
 		return tk_ev_reject(p, TK_EV_REJ_EVENT, ret);
@@ -499,12 +508,20 @@ static int __tk_ev_msg(struct tk_producer *p, const char *event,
  * queues the message for it (or counts it as dropped when the CPU's buffer
  * is full).  The strings are copied; they may be on the caller's stack.
  *
+ * @event and @json are checked when the message is delivered, that is
+ * while the tracepoint is enabled (ftrace, perf, bpftrace) or the reader is
+ * open.  With no consumer the call costs its handle and session checks, a
+ * per-CPU increment and two patched-out jumps, and does not read @event or
+ * @json: like a disabled tracepoint, it cannot fail on them then.  Test a
+ * producer with a consumer attached (tests/stack/t-events.sh does).
+ *
  * Context: any but NMI; does not sleep and takes no lock.
- * Return: 0; -ENOTCONN outside a session, -EINVAL or -ENAMETOOLONG for a
- * bad @event, -EBADMSG when @json is not one JSON object, -EMSGSIZE when it
- * is too long, -ESHUTDOWN while @p is being unregistered, -EINVAL for a
- * NULL or error @p.  A dropped message still returns 0: drops are the
- * consumer's, not the producer's, failure.
+ * Return: 0; -ENOTCONN outside a session, -ESHUTDOWN while @p is being
+ * unregistered, -EINVAL for a NULL or error @p; while a consumer is
+ * attached also -EINVAL or -ENAMETOOLONG for a bad @event, -EBADMSG when
+ * @json is not one JSON object, -EMSGSIZE when it is too long.  A dropped
+ * message still returns 0: drops are the consumer's, not the producer's,
+ * failure.
  */
 int tk_telemetry_msg(struct tk_producer *p, const char *event,
 		     const char *json)

@@ -126,6 +126,16 @@ is "$(grep -c '"type":"msg"' $T/bad.jsonl)" 1 "the reader saw only the one valid
 check "the reader saw the short-lived producer come and go" -- \
 	sh -c "grep -q '\"type\":\"register\".*\"name\":\"gone\"' $T/bad.jsonl && grep -q '\"type\":\"unregister\".*\"name\":\"gone\"' $T/bad.jsonl"
 
+# ---- no consumer: event and payload are not read; checked at delivery ----
+pe=$(pfield rej_payload)
+is "$("$TKWRITE" $CTL "emit_bad json")" EPROTO "no reader, no tracepoint: a bad payload is not read (call returns 0)"
+is "$("$TKWRITE" $CTL "emit_bad event")" EPROTO "no reader, no tracepoint: a bad event name is not read"
+is "$(pfield rej_payload)" "$pe" "and nothing is counted as rejected"
+echo 1 >$TR/events/qeexo/msg/enable
+is "$("$TKWRITE" $CTL "emit_bad json")" EBADMSG "qeexo:msg enabled in ftrace (no reader): a bad payload is rejected"
+echo 0 >$TR/events/qeexo/msg/enable
+is "$(pfield rej_payload)" $((pe + 1)) "and counted"
+
 # ---- overload: a reader that does not read ----
 rmmod tksample && rmmod tkcore
 check "reload tkcore with 8 KiB per CPU" -- load_core enable=0 events_buffer_kb=8
