@@ -44,7 +44,8 @@ all: modules tools
 help:
 	@echo "make [KVER=..|KDIR=..]  build modules and tools"
 	@echo "make demo               boot a kernel with the stack loaded and show it"
-	@echo "make check              all tests (host unit tests + booted 6.1 and 6.12)"
+	@echo "make check              all tests (host unit tests + booted 6.1, 6.12 and debug"
+	@echo "                         kernels; TK_DEBUG=0 leaves the debug kernel out)"
 	@echo "make check-debug        the module-stack suite on the debug kernel only (KASAN,"
 	@echo "                         lockdep, kmemleak, UBSAN; built once, cached in /var/cache/tk)"
 	@echo "make unit               host-side unit tests only"

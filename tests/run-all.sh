@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: host unit tests, the style gate, then the module-stack
-# suite in one boot per kernel (tests/vm/vmrun).  Prints per-test TAP and a
-# final line "N passed, N failed"; exits non-zero on any failure.
+# suite booted on every kernel (tests/vm/vmrun): one boot per Debian kernel,
+# three on the debug kernel (its suite in two halves, then the d-*.sh).
+# Prints per-test TAP and a final line "N passed, N failed"; exits non-zero
+# on any failure.
 #
 #   TK_KERNELS="rel rel"   kernels to boot (default: scripts/kernels.sh)
-#   TK_DEBUG=1             add the debug kernel of scripts/debug-kernel.sh
-#                          (built on first use, ~10 min) to the default list
+#   TK_DEBUG=0             leave out the debug kernel of scripts/debug-kernel.sh
+#                          (KASAN, lockdep, kmemleak; built on first use,
+#                          ~10 min, then cached), which is in the default list
+#   TK_JOBS=N              emulators run at once (default: one per CPU)
+#   TK_VM_TIMEOUT=S        limit per boot (default 2400)
 #   TK_TESTS="t-core.sh"   guest test files to run (default: all)
 #   TK_SKIP_STYLE=1        skip check-style
 #   TK_GUEST_ONLY=1        skip the host unit tests, host suites and style gate
@@ -79,21 +84,40 @@ if [ -n "${TK_KERNELS:-}" ]; then
 	kernels=$TK_KERNELS
 else
 	kernels=$(scripts/kernels.sh) || { result 1 "kernels available"; kernels=; }
-	if [ -n "${TK_DEBUG:-}" ]; then
+	if [ "${TK_DEBUG:-1}" != 0 ]; then
 		echo "# debug kernel (scripts/debug-kernel.sh)"
 		d0=$(date +%s)
 		if dk=$(scripts/debug-kernel.sh); then
-			kernels="$kernels $dk"
+			kernels="$dk $kernels"
 			result 0 "debug kernel $dk ready ($(( $(date +%s) - d0 )) s)"
 		else
 			result 1 "debug kernel builds"
 		fi
 	fi
 fi
+
+# A debug kernel (kmemleak built in) is 2-3x slower: its suite is split over
+# several boots, balanced by these rough seconds per file on it (unknown
+# files count 120), and the d-*.sh checks get a boot of their own.
+debug_groups() {
+	local -A w=([t-krp.sh]=350 [t-kmp.sh]=200)
+	local t g best
+	local -a load=(0 0) grp=("" "")
+	for t in $(cd tests/stack && ls -S t-*.sh); do
+		best=0
+		for g in 0 1; do [ "${load[g]}" -lt "${load[best]}" ] && best=$g; done
+		grp[best]+="$t "
+		load[best]=$(( load[best] + ${w[$t]:-120} ))
+	done
+	printf '%s\n' "${grp[@]}" "$(cd tests/stack && echo d-*.sh)"
+}
+
+# Build and stage the modules for each kernel; queue its boots ("kver|name|tests").
+jobs_q=()
 for kver in $kernels; do
 	out=$res/$kver
 	mkdir -p "$out"
-	echo "# ==== $kver"
+	echo "# ==== $kver: build"
 	if ! make -s modules KVER="$kver" >"$out/build.log" 2>&1; then
 		cat "$out/build.log"
 		result 1 "$kver: modules build with W=1"
@@ -111,30 +135,70 @@ for kver in $kernels; do
 	st=0
 	[ "$files" = "$expect" ] || { st=1; echo "# got: $files"; }
 	result $st "$kver: make install DESTDIR= installs exactly the modules into lib/modules"
+	if [ -z "${TK_TESTS:-}" ] && grep -q '^CONFIG_DEBUG_KMEMLEAK=y' "/boot/config-$kver" 2>/dev/null; then
+		i=0
+		while IFS= read -r g; do
+			i=$((i + 1))
+			[ -n "${g// /}" ] && jobs_q+=("$kver|$kver.$i|$g")
+		done < <(debug_groups)
+	else
+		jobs_q+=("$kver|$kver|${TK_TESTS:-}")
+	fi
+done
+
+# Boot the queue, TK_JOBS (default: one per CPU) emulators at a time: each
+# is single-threaded.  A boot's console is printed when it ends.
+run_job() { # KVER NAME TESTS
+	local out=$res/$2 b0 rc
+	mkdir -p "$out"
 	b0=$(date +%s)
+	echo "# ---- $2: booting for ${3:-all tests}"
 	# shellcheck disable=SC2086
-	tests/vm/vmrun -k "$kver" -o "$out" -t "${TK_VM_TIMEOUT:-1500}" -- \
-		tests/stack/guest.sh ${TK_TESTS:-}
-	vmrc=$?
-	echo "# $kver: boot + tests took $(( $(date +%s) - b0 )) s, guest rc $vmrc"
+	tests/vm/vmrun -q -k "$1" -o "$out" -t "${TK_VM_TIMEOUT:-2400}" -- \
+		tests/stack/guest.sh $3 >"$out/vmrun.log" 2>&1
+	rc=$?
+	echo "$rc" >"$out/vmrc"
+	{
+		flock 9
+		echo "# ==== $2 ($1): console"
+		tr -d '\r' <"$out/console.log"
+		cat "$out/vmrun.log"
+		echo "# $2: boot + tests took $(( $(date +%s) - b0 )) s, guest rc $rc"
+	} 9>"$res/.print.lock"
+}
+trap 'kill $(jobs -p) 2>/dev/null; wait; exit 130' INT TERM
+njobs=${TK_JOBS:-$(nproc)}
+[ "$njobs" -ge 1 ] 2>/dev/null || njobs=1
+for j in "${jobs_q[@]}"; do
+	IFS='|' read -r kver name tests <<<"$j"
+	while [ "$(jobs -rp | wc -l)" -ge "$njobs" ]; do wait -n; done
+	run_job "$kver" "$name" "$tests" &
+done
+wait
+trap - INT TERM
+
+for j in "${jobs_q[@]}"; do
+	IFS='|' read -r kver name tests <<<"$j"
+	out=$res/$name
+	vmrc=$(cat "$out/vmrc" 2>/dev/null || echo 125)
 	case $vmrc in
-	124) result 1 "$kver: guest timed out" ;;
-	125) result 1 "$kver: guest ended without a result (panic or crash)"
+	124) result 1 "$name: guest timed out" ;;
+	125) result 1 "$name: guest ended without a result (panic or crash)"
 	     tail -n 40 "$out/console.log" ;;
-	*) result 0 "$kver: guest ran to the end" ;;
+	*) result 0 "$name: guest ran to the end" ;;
 	esac
 	for tap in "$out"/t-*.tap "$out"/d-*.tap; do
 		[ -e "$tap" ] || continue
-		count_tap "$tap" "$kver/$(basename "$tap" .tap)"
+		count_tap "$tap" "$name/$(basename "$tap" .tap)"
 	done
 	# Any splat in the guest's kernel log fails the run (tests/splat.ere:
 	# WARN, BUG, Oops, lockdep, KASAN, UBSAN, DEBUG_OBJECTS reports, ...).
 	if [ -s "$out/dmesg.txt" ]; then
 		splat=$(grep -Ef tests/splat.ere "$out/dmesg.txt" || true)
 		[ -n "$splat" ] && printf '%s\n' "$splat" | head -n 40
-		result "$([ -z "$splat" ] && echo 0 || echo 1)" "$kver: guest dmesg free of WARN/BUG/Oops/lockdep/KASAN"
+		result "$([ -z "$splat" ] && echo 0 || echo 1)" "$name: guest dmesg free of WARN/BUG/Oops/lockdep/KASAN"
 	else
-		result 1 "$kver: guest dmesg captured"
+		result 1 "$name: guest dmesg captured"
 	fi
 done
 
