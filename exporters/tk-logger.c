@@ -35,16 +35,30 @@
  * tear the last line; the next start cuts it back (repair_tail), and a
  * logger whose writer died exits 1.  --output - works the same: the writer
  * writes to stdout (a pipe reader never sees half a line from a kill -9).
+ *
+ * --events: the logger also holds /dev/qeexo_events open (O_NONBLOCK) and
+ * waits in ppoll() on it and on a signalfd until the next snapshot is due.
+ * Each line the device gives is checked with jansson (one JSON object with a
+ * string "type") and logged as a line of its own, {"time", "time_ns",
+ * "logger", "kind":"event", "event": the kernel's object as it came}; the
+ * lines of one read() go to the writer as one frame of whole lines, so the
+ * atomicity above holds for them too.  A line that fails the check is
+ * counted and skipped, never logged raw; the device's "dropped" lines are
+ * logged like any event and summed.  The writer closes its copy of the
+ * device at once, so only the logger holds it (a restarted logger does not
+ * find it busy).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <stdint.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -55,18 +69,43 @@
 
 #define DEFAULT_OUTPUT "telemetry_log.json"
 #define DEFAULT_INTERVAL 5	/* tkcore's default log_interval */
+#define EVENTS_DEV "qeexo_events"	/* under --dev-root */
 
 static struct {
 	const char *output;
 	struct tk_roots roots;
+	const char *dev_root;
 	long long interval_ms;	/* -1: follow log_interval */
 	unsigned long long count;	/* 0: forever */
 	int kmp_scan;
+	int events;		/* --events */
+	const char *events_path;	/* NULL: dev_root/qeexo_events */
 } cfg = {
 	.output = DEFAULT_OUTPUT,
 	.roots = { "/sys", "/proc" },
+	.dev_root = "/dev",
 	.interval_ms = -1,
 };
+
+/* ---- the event reader (--events) ---- */
+
+#define EV_LINE_MAX (64u << 10)	/* the kernel's lines are < 2 KiB */
+#define EV_READS 16		/* read()s per wake-up before looking at the clock */
+#define EV_DRAIN_SECS 2.0	/* at exit: read what is queued, at most this long */
+#define EV_WARN_MAX 10		/* malformed lines reported on stderr */
+
+static struct {
+	char path[4096];
+	int fd;			/* -1: not open (never, or closed after EOF/error) */
+	char *buf;		/* EV_LINE_MAX: a line not yet complete */
+	size_t len;
+	int skipping;		/* inside an overlong line: drop up to its '\n' */
+	uint64_t lines;		/* lines logged */
+	uint64_t malformed;	/* lines skipped */
+	uint64_t dropped;	/* sum of the device's "dropped" counts */
+	char *out;		/* the lines of one read(), sent as one frame */
+	size_t out_len, out_cap;
+} ev = { .fd = -1 };
 
 static int out_fd = -1;		/* the writer's output (the logger's until the fork) */
 static int wr_pipe = -1;	/* logger: write end of the pipe to the writer */
@@ -202,6 +241,8 @@ static void __attribute__((noreturn)) writer_main(int rfd)
 	signal(SIGTTOU, SIG_IGN);	/* stdout a tty and we a background group */
 	signal(SIGPIPE, SIG_IGN);	/* EPIPE instead */
 	setpgid(0, 0);
+	if (ev.fd >= 0)		/* only the logger holds the event device */
+		close(ev.fd);
 	for (;;) {
 		struct frame h;
 		ssize_t r = read_all(rfd, &h, sizeof(h));
@@ -341,24 +382,31 @@ static json_t *u64j(uint64_t u)
 					  json_real((double)u);
 }
 
-static json_t *build(const struct tk_state *st, unsigned long long line)
+/* The wall clock as "time" (UTC, ms; tbuf >= 32 bytes) and "time_ns". */
+static uint64_t now_utc(char *tbuf, size_t n)
 {
-	json_t *o = json_object(), *mods = json_object(), *feats = json_array();
 	struct timespec ts;
 	struct tm tm;
-	char tbuf[64];
-	size_t i;
-	int f;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(tbuf + strlen(tbuf), sizeof(tbuf) - strlen(tbuf), ".%03ldZ",
+	strftime(tbuf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(tbuf + strlen(tbuf), n - strlen(tbuf), ".%03ldZ",
 		 ts.tv_nsec / 1000000);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static json_t *build(const struct tk_state *st, unsigned long long line)
+{
+	json_t *o = json_object(), *mods = json_object(), *feats = json_array();
+	char tbuf[64];
+	uint64_t ns;
+	size_t i;
+	int f;
+
+	ns = now_utc(tbuf, sizeof(tbuf));
 	json_object_set_new(o, "time", json_string(tbuf));
-	json_object_set_new(o, "time_ns",
-			    u64j((uint64_t)ts.tv_sec * 1000000000u +
-				 (uint64_t)ts.tv_nsec));
+	json_object_set_new(o, "time_ns", u64j(ns));
 	json_object_set_new(o, "logger", json_pack("{s:s,s:I}", "version",
 						   TK_VERSION, "line",
 						   (json_int_t)line));
@@ -485,7 +533,259 @@ static json_t *build(const struct tk_state *st, unsigned long long line)
 	json_object_set_new(o, "read_errors", json_integer(st->errors));
 	if (st->errors)
 		json_object_set_new(o, "last_error", json_string(st->last_error));
+	if (cfg.events)
+		json_object_set_new(o, "event_reader", json_pack(
+			"{s:s,s:b,s:o,s:o,s:o}", "path", ev.path,
+			"open", ev.fd >= 0, "lines", u64j(ev.lines),
+			"malformed", u64j(ev.malformed),
+			"dropped", u64j(ev.dropped)));
 	return o;
+}
+
+/* ---- the event reader ---- */
+
+static unsigned long long n_lines;	/* lines sent, of all kinds: logger.line */
+
+static int ev_open(void)
+{
+	const char *why = "";
+	int fd, e;
+
+	if (cfg.events_path)
+		snprintf(ev.path, sizeof(ev.path), "%s", cfg.events_path);
+	else
+		snprintf(ev.path, sizeof(ev.path), "%s/" EVENTS_DEV, cfg.dev_root);
+	ev.buf = malloc(EV_LINE_MAX);
+	if (!ev.buf) {
+		fprintf(stderr, "tk-logger: out of memory\n");
+		return -1;
+	}
+	fd = open(ev.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		ev.fd = fd;
+		return 0;
+	}
+	e = errno;
+	switch (e) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		why = " (tkcore is not loaded, or has no event reader)";
+		break;
+	case EBUSY:
+		why = " (another process reads the events: the device has one reader at a time)";
+		break;
+	case EACCES:
+	case EPERM:
+		why = " (the device is root's only, mode 0400)";
+		break;
+	}
+	fprintf(stderr, "tk-logger: --events: %s: %s%s\n", ev.path, strerror(e), why);
+	return -1;
+}
+
+static void ev_close(void)
+{
+	if (ev.fd >= 0)
+		close(ev.fd);
+	ev.fd = -1;
+}
+
+/* A line that is not logged: counted (event_reader.malformed), reported. */
+static void ev_malformed(const char *why, const char *p, size_t n)
+{
+	char show[48];
+	size_t i;
+
+	ev.malformed++;
+	if (ev.malformed > EV_WARN_MAX)
+		return;
+	for (i = 0; i < n && i < sizeof(show) - 1; i++)
+		show[i] = p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?';
+	show[i] = '\0';
+	fprintf(stderr, "tk-logger: events: skipped a line of %zu bytes (%s): %s%s\n",
+		n, why, show, n > i ? "..." : "");
+	if (ev.malformed == EV_WARN_MAX)
+		fprintf(stderr, "tk-logger: events: further bad lines only counted (event_reader.malformed)\n");
+}
+
+static int ev_reserve(size_t more)
+{
+	size_t cap = ev.out_cap ? ev.out_cap : 65536;
+	char *nb;
+
+	while (cap < ev.out_len + more)
+		cap *= 2;
+	if (cap == ev.out_cap)
+		return 0;
+	nb = realloc(ev.out, cap);
+	if (!nb)
+		return -1;
+	ev.out = nb;
+	ev.out_cap = cap;
+	return 0;
+}
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/*
+ * One line from the device (without its '\n'): checked with jansson, then
+ * appended to ev.out as {"time":..,"time_ns":..,"logger":{..},"kind":"event",
+ * "event":<the line as it came>}.  -1: out of memory.
+ */
+static int ev_line(const char *p, size_t n, const char *tbuf, uint64_t ns)
+{
+	json_error_t err;
+	json_t *o, *t;
+	char pre[256];
+	int pn;
+
+	while (n && is_ws(*p)) {
+		p++;
+		n--;
+	}
+	while (n && is_ws(p[n - 1]))
+		n--;
+	if (!n) {
+		ev_malformed("empty", p, n);
+		return 0;
+	}
+	if (memchr(p, '\0', n)) {
+		ev_malformed("NUL byte", p, n);
+		return 0;
+	}
+	/* integers as reals: a payload's 2^64 is valid JSON, not a bad line */
+	o = json_loadb(p, n, JSON_DECODE_INT_AS_REAL, &err);
+	if (!o) {
+		ev_malformed(err.text, p, n);
+		return 0;
+	}
+	t = json_object_get(o, "type");
+	if (!json_is_object(o) || !json_is_string(t)) {
+		json_decref(o);
+		ev_malformed("not an object with a \"type\"", p, n);
+		return 0;
+	}
+	if (!strcmp(json_string_value(t), "dropped")) {
+		json_t *c = json_object_get(o, "count");
+
+		if (json_is_number(c) && json_number_value(c) > 0)
+			ev.dropped += (uint64_t)json_number_value(c);
+	}
+	json_decref(o);
+	pn = snprintf(pre, sizeof(pre),
+		      "{\"time\":\"%s\",\"time_ns\":%llu,\"logger\":{\"version\":\"%s\",\"line\":%llu},\"kind\":\"event\",\"event\":",
+		      tbuf, (unsigned long long)ns, TK_VERSION, n_lines + 1);
+	if (ev_reserve((size_t)pn + n + 2))
+		return -1;
+	memcpy(ev.out + ev.out_len, pre, (size_t)pn);
+	memcpy(ev.out + ev.out_len + pn, p, n);
+	ev.out_len += (size_t)pn + n;
+	ev.out[ev.out_len++] = '}';
+	ev.out[ev.out_len++] = '\n';
+	n_lines++;
+	ev.lines++;
+	return 0;
+}
+
+/*
+ * Up to max_reads read()s of the device, each one's lines sent as one frame.
+ * 1: it may have more; 0: nothing more for now (EAGAIN; or closed at EOF or
+ * on an error); -1: the writer is gone, or out of memory.
+ */
+static int ev_read(int max_reads)
+{
+	int i;
+
+	for (i = 0; i < max_reads; i++) {
+		char tbuf[64];
+		uint64_t ns;
+		size_t start = 0, total, rem;
+		char *nl;
+		ssize_t r;
+		int err;
+
+		if (ev.fd < 0)
+			return 0;
+		r = read(ev.fd, ev.buf + ev.len, EV_LINE_MAX - ev.len);
+		if (r < 0) {
+			if (errno == EINTR) {
+				i--;
+				continue;
+			}
+			if (errno == EAGAIN)
+				return 0;
+			fprintf(stderr, "tk-logger: events: read %s: %s, no more events\n",
+				ev.path, strerror(errno));
+			ev_close();
+			return 0;
+		}
+		if (r == 0) {
+			/* a FIFO or file: the device itself never ends */
+			if (ev.len && !ev.skipping)
+				ev_malformed("cut by the end of file", ev.buf, ev.len);
+			ev.len = 0;
+			fprintf(stderr, "tk-logger: events: %s: end of file, no more events\n",
+				ev.path);
+			ev_close();
+			return 0;
+		}
+		ns = now_utc(tbuf, sizeof(tbuf));
+		total = ev.len + (size_t)r;
+		while ((nl = memchr(ev.buf + start, '\n', total - start))) {
+			size_t n = (size_t)(nl - (ev.buf + start));
+
+			if (ev.skipping)
+				ev.skipping = 0;	/* the end of an overlong line */
+			else if (ev_line(ev.buf + start, n, tbuf, ns)) {
+				fprintf(stderr, "tk-logger: out of memory\n");
+				return -1;
+			}
+			start += n + 1;
+		}
+		rem = total - start;
+		if (rem == EV_LINE_MAX && !ev.skipping) {
+			ev_malformed("longer than 64 KiB", ev.buf, rem);
+			ev.skipping = 1;
+		}
+		if (ev.skipping)
+			rem = 0;
+		memmove(ev.buf, ev.buf + start, rem);
+		ev.len = rem;
+		if (ev.out_len) {
+			err = send_frame(FR_LINE, ev.out, ev.out_len);
+			ev.out_len = 0;
+			if (err) {
+				fprintf(stderr, "tk-logger: writer gone (%s)\n", strerror(-err));
+				return -1;
+			}
+		}
+	}
+	return 1;
+}
+
+/* At exit: what the device has queued, for at most EV_DRAIN_SECS. */
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int ev_drain(void)
+{
+	double end = mono() + EV_DRAIN_SECS;
+	int r;
+
+	while ((r = ev_read(EV_READS)) > 0 && mono() < end)
+		;
+	if (!r && ev.len && ev.fd >= 0)
+		ev_malformed("cut at exit", ev.buf, ev.len);
+	return r < 0 ? -1 : 0;
 }
 
 /* ---- main loop ---- */
@@ -506,9 +806,12 @@ static void usage(FILE *f)
 		"  --interval SEC    fixed interval instead of log_interval, 1..3600\n"
 		"                    (env TK_LOGGER_INTERVAL, default: follow log_interval)\n"
 		"  --interval-ms MS  fixed interval in ms, 0 = back to back (env TK_LOGGER_INTERVAL_MS)\n"
-		"  --count N         exit after N lines (env TK_LOGGER_COUNT, default 0: forever)\n"
+		"  --count N         exit after N snapshot lines (env TK_LOGGER_COUNT, default 0: forever)\n"
+		"  --events[=PATH]   also log every event of tkcore's event device, one line each\n"
+		"                    (env TK_LOGGER_EVENTS=1 or =PATH; default DEV/" EVENTS_DEV ")\n"
 		"  --sysfs-root DIR  sysfs mount (env TK_SYSFS_ROOT, default /sys)\n"
 		"  --proc-root DIR   procfs mount (env TK_PROC_ROOT, default /proc)\n"
+		"  --dev-root DEV    devtmpfs mount (env TK_DEV_ROOT, default /dev)\n"
 		"  --kmp-scan        also read profiler/memleaks each cycle (env TK_LOGGER_KMP_SCAN=1)\n"
 		"  --version, --help\n");
 }
@@ -516,14 +819,6 @@ static void usage(FILE *f)
 static int parse_num(const char *s, uint64_t max, uint64_t *v)
 {
 	return tk_parse_u64(s, v) || *v > max ? -1 : 0;
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv)
@@ -536,17 +831,20 @@ int main(int argc, char **argv)
 		{ "sysfs-root", required_argument, NULL, 's' },
 		{ "proc-root", required_argument, NULL, 'p' },
 		{ "kmp-scan", no_argument, NULL, 'k' },
+		{ "events", optional_argument, NULL, 'e' },
+		{ "dev-root", required_argument, NULL, 'd' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tk_state st = { 0 };
-	unsigned long long line = 0;
+	unsigned long long snaps = 0;
 	int prev_up[TK_F_NR];
+	struct pollfd pfd[2];
 	const char *e;
 	sigset_t set;
 	uint64_t v;
-	int opt, f, rc = 0;
+	int opt, f, rc = 0, sfd, stop = 0;
 
 	if ((e = getenv("TK_LOGGER_OUTPUT")) && *e)
 		cfg.output = e;
@@ -554,6 +852,14 @@ int main(int argc, char **argv)
 		cfg.roots.sys = e;
 	if ((e = getenv("TK_PROC_ROOT")) && *e)
 		cfg.roots.proc = e;
+	if ((e = getenv("TK_DEV_ROOT")) && *e)
+		cfg.dev_root = e;
+	if ((e = getenv("TK_LOGGER_EVENTS")) && *e && strcmp(e, "0") &&
+	    strcasecmp(e, "false")) {
+		cfg.events = 1;
+		if (strcmp(e, "1") && strcasecmp(e, "true"))
+			cfg.events_path = e;
+	}
 	if ((e = getenv("TK_LOGGER_KMP_SCAN")) && (!strcmp(e, "1") || !strcasecmp(e, "true")))
 		cfg.kmp_scan = 1;
 	if ((e = getenv("TK_LOGGER_INTERVAL")) && *e) {
@@ -583,6 +889,15 @@ int main(int argc, char **argv)
 		case 's': cfg.roots.sys = optarg; break;
 		case 'p': cfg.roots.proc = optarg; break;
 		case 'k': cfg.kmp_scan = 1; break;
+		case 'd': cfg.dev_root = optarg; break;
+		case 'e':
+			if (optarg && !*optarg) {
+				fprintf(stderr, "tk-logger: bad --events= (empty path)\n");
+				return 2;
+			}
+			cfg.events = 1;
+			cfg.events_path = optarg;
+			break;
 		case 'i':
 			if (parse_num(optarg, 3600, &v) || !v) {
 				fprintf(stderr, "tk-logger: bad --interval (1..3600)\n");
@@ -621,8 +936,17 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* the device first: a busy or missing one leaves the output untouched */
+	if (cfg.events && ev_open())
+		return 1;
 	if (open_output() || start_writer())
 		return 1;
+	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0) {
+		fprintf(stderr, "tk-logger: signalfd: %s\n", strerror(errno));
+		stop_writer();
+		return 1;
+	}
 	for (f = 0; f < TK_F_NR; f++)
 		prev_up[f] = -1;
 
@@ -631,7 +955,6 @@ int main(int argc, char **argv)
 		char *s;
 		size_t n;
 		double interval, deadline;
-		int stop = 0;
 
 		tk_collect(&st, &cfg.roots, cfg.kmp_scan ? TK_COLLECT_KMP_SCAN : 0);
 		for (f = 0; f < TK_F_NR; f++) {
@@ -640,7 +963,7 @@ int main(int argc, char **argv)
 					st.up[f] ? "present" : "absent");
 			prev_up[f] = st.up[f];
 		}
-		obj = build(&st, ++line);
+		obj = build(&st, ++n_lines);
 		s = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
 		json_decref(obj);
 		if (!s) {
@@ -659,7 +982,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		free(s);
-		if (cfg.count && line >= cfg.count)
+		if (cfg.count && ++snaps >= cfg.count)
 			break;
 
 		if (cfg.interval_ms >= 0)
@@ -669,44 +992,61 @@ int main(int argc, char **argv)
 		else
 			interval = DEFAULT_INTERVAL;
 		deadline = mono() + interval;
+		/*
+		 * Wait for the deadline, logging events meanwhile; the last
+		 * round (or the only one, back to back) polls without waiting,
+		 * so a pending signal or event is never left behind.
+		 */
 		for (;;) {
 			double left = deadline - mono();
-			struct timespec ts;
-			int sig;
+			struct timespec ts = { 0, 0 };
+			int nfd = 1, r;
 
-			if (left <= 0)
-				break;
-			ts.tv_sec = (time_t)left;
-			ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-			sig = sigtimedwait(&set, NULL, &ts);
-			if (sig < 0) {
-				if (errno == EAGAIN)
-					break;
-				continue;	/* EINTR */
+			if (left > 0) {
+				ts.tv_sec = (time_t)left;
+				ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
 			}
-			if (sig == SIGHUP) {
-				reopen();
-				continue;
-			}
-			stop = 1;
-			break;
-		}
-		/* a signal pending while logging back to back */
-		if (!stop) {
-			struct timespec z = { 0, 0 };
-			int sig = sigtimedwait(&set, NULL, &z);
-
-			if (sig == SIGHUP)
-				reopen();
-			else if (sig == SIGTERM || sig == SIGINT)
+			pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+			if (ev.fd >= 0)
+				pfd[nfd++] = (struct pollfd){ .fd = ev.fd, .events = POLLIN };
+			r = ppoll(pfd, (nfds_t)nfd, &ts, NULL);
+			if (r < 0 && errno != EINTR) {
+				fprintf(stderr, "tk-logger: poll: %s\n", strerror(errno));
+				rc = 1;
 				stop = 1;
+				break;
+			}
+			if (r > 0 && nfd > 1 && pfd[1].revents && ev_read(EV_READS) < 0) {
+				rc = 1;
+				stop = 1;
+				break;
+			}
+			if (r > 0 && pfd[0].revents) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+					if (si.ssi_signo == SIGHUP)
+						reopen();
+					else
+						stop = 1;
+				}
+			}
+			if (stop || left <= 0)
+				break;
 		}
 		if (stop)
 			break;
 	}
+	/* the events queued before SIGTERM or the last --count line */
+	if (!rc && ev.fd >= 0 && ev_drain())
+		rc = 1;
 	/* SIGTERM, --count, or an error: the writer writes what it has */
 	if (stop_writer())
 		rc = 1;
+	close(sfd);
+	ev_close();
+	free(ev.buf);
+	free(ev.out);
 	tk_state_free(&st);
 	return rc;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""tkevents - reader-side checks of /dev/qeexo_events for tests/stack/t-events.sh
-and tests/bench/guest-events.sh.
+"""tkevents - reader-side checks of /dev/qeexo_events for tests/stack/t-events.sh,
+tests/stack/t-exporter.sh (tk-logger --events) and tests/bench/guest-events.sh.
 
   tkevents.py check FILE UUID N      every line is a JSON object; exactly N
                                      "msg" lines of UUID, seq 1..N in order,

@@ -4,7 +4,10 @@
 # with the fixture's values, following log_interval, line atomicity under
 # kill -9 (of the logger, of its process group, through a pipe; its writer
 # child exits with it), SIGHUP reopen after mv (logrotate), SIGTERM clean
-# exit, modules vanishing and coming back.  Runs the ASan+UBSan build.  TAP.
+# exit, modules vanishing and coming back; --events with a regular file and
+# a FIFO as the event device (order, exactly once, bad lines counted and
+# skipped, interleaving with snapshots, SIGTERM drain, kill -9 with events
+# flowing, a missing device).  Runs the ASan+UBSan build.  TAP.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 top=$PWD
@@ -79,6 +82,7 @@ is "$(jq -r '.krp.functions[0] | "\(.name) \(.count) \(.hist[7])"' <<<"$o")" "sy
 is "$(jq -r .kmp.tracked_bytes <<<"$o")" 69632 "kmp counters"
 is "$(jq -r .kmp.scan_possible_leak <<<"$o")" 2 "kmp scan with --kmp-scan"
 is "$(jq -r .tkcore.ring_size <<<"$o")" 10 "tkcore header"
+is "$(jq -r 'has("event_reader")' <<<"$o")" false "no event_reader section without --events"
 (cd "$tmp" && "$LOG" "${roots[@]}" --count 1 2>/dev/null)
 is "$(lines "$tmp/telemetry_log.json" 2>/dev/null)" 1 "default output telemetry_log.json"
 "$LOG" --bogus >/dev/null 2>&1
@@ -251,6 +255,191 @@ seqs=$(jq -r 'if .modules.tkcore then "P" else "A" end' "$tmp/rot.json" | uniq |
 ok "$(case $seqs in *PAP*) echo 0 ;; *) echo 1 ;; esac)" "present, absent, present again in order ($seqs)"
 is "$(jq -c 'select(.modules.tkcore == false) | [.snapshot, .krp, .kmp, .irqstat]' "$tmp/rot.json" | sort -u)" "[null,null,null,null]" "absence logged as null sections"
 ok "$(grep -q 'tkcore absent' "$tmp/rot.err" && grep -q 'tkcore present' "$tmp/rot.err"; echo $?)" "absence and return reported on stderr"
+
+# ---- --events: the event device's lines, one logged line each ----
+# every_line FILE: each line is a snapshot or an event line whose "event" is
+# an object with a "type"; logger.line counts 1, 2, 3, ... across both kinds
+every_line() {
+	python3 - "$1" <<'EOF'
+import json, sys
+data = open(sys.argv[1], "rb").read()
+if not data.endswith(b"\n"):
+    print("# no newline at the end"); sys.exit(1)
+for i, l in enumerate(data.split(b"\n")[:-1]):
+    try:
+        o = json.loads(l)
+        assert isinstance(o, dict)
+        if o.get("kind") == "event":
+            assert isinstance(o["event"], dict) and isinstance(o["event"]["type"], str)
+            assert isinstance(o["time_ns"], int) and o["time"].endswith("Z")
+        else:
+            assert "modules" in o and "kind" not in o
+        assert o["logger"]["line"] == i + 1, "logger.line %r" % o["logger"]["line"]
+    except Exception as e:
+        print("# line %d: %s: %r" % (i + 1, e, l[:80])); sys.exit(1)
+EOF
+}
+# evseqs FILE [UUID]: data.seq of the logged msg events, space-separated
+evseqs() { jq -r --arg u "${2:-}" 'select(.kind == "event" and .event.type == "msg" and ($u == "" or .event.uuid == $u)) | .event.data.seq' "$1" | tr '\n' ' '; }
+evmsg() { printf '{"type":"msg","ts":%d,"cpu":0,"uuid":"%s","name":"t","session":1,"event":"e","data":{"seq":%d}}\n' "$2" "$1" "$2"; }
+
+mkdir -p "$tmp/root/dev"
+EVDEV=$tmp/root/dev/qeexo_events
+{
+	evmsg u1 1
+	echo 'not json'
+	evmsg u1 2
+	echo '[1,2]'
+	echo '{"no_type":1}'
+	printf '{"type":"msg","uuid":"u1","data":{"seq":3,"big":18446744073709551615,"s":"caf\xc3\xa9"}}\r\n'
+	echo '{"type":"msg","data":{"seq":'
+	printf '{"type":"msg","data":{}}\0\n'
+	printf '{"type":"msg","data":{"s":"\xff"}}\n'
+	python3 -c 'print("{\"type\":\"msg\",\"pad\":\"" + "x" * 70000 + "\"}")'
+	echo '{"type":"dropped","count":7,"total":7}'
+	evmsg u1 4
+	echo
+	evmsg u1 5
+	printf '{"type":"msg","cut'
+} >"$EVDEV"
+"$LOG" "${roots[@]}" --dev-root "$tmp/root/dev" --events --output "$tmp/evf.json" --count 2 --interval-ms 200 2>"$tmp/evf.err"
+is $? 0 "--events with a regular file as the device: exit 0"
+ok "$(every_line "$tmp/evf.json"; echo $?)" "--events: every line a snapshot or an event object, logger.line 1, 2, 3, ..."
+is "$(evseqs "$tmp/evf.json")" "1 2 3 4 5 " "the 5 good msg lines logged once each, in order"
+is "$(jq -c 'select(.kind == "event" and .event.type == "dropped") | .event' "$tmp/evf.json")" \
+	'{"type":"dropped","count":7,"total":7}' "the device's dropped line is logged as it came"
+ok "$(grep -q '"big":18446744073709551615,"s":"caf' "$tmp/evf.json"; echo $?)" "an event's object is embedded verbatim (an integer above 2^63 kept)"
+is "$(jq -r 'select(.kind == null) | "x"' "$tmp/evf.json" | tr -d '\n')" xx "2 snapshot lines (--count counts snapshots only)"
+is "$(head -n 1 "$tmp/evf.json" | jq -r 'has("kind")')" false "the snapshot line has no kind (unchanged schema)"
+is "$(tail -n 1 "$tmp/evf.json" | jq -c .event_reader)" \
+	"{\"path\":\"$EVDEV\",\"open\":false,\"lines\":6,\"malformed\":9,\"dropped\":7}" \
+	"event_reader: 6 lines logged, 9 bad ones counted, 7 drops, closed at EOF"
+is "$(grep -c 'events: skipped a line' "$tmp/evf.err")" 9 "each bad line reported on stderr (9)"
+ok "$(grep -q 'longer than 64 KiB' "$tmp/evf.err" && grep -q 'cut by the end of file' "$tmp/evf.err" && grep -q 'end of file, no more events' "$tmp/evf.err"; echo $?)" \
+	"overlong line, a line cut by EOF and the EOF itself said on stderr"
+ok "$(! grep -q 'not json\|no_type\|\[1,2\]' "$tmp/evf.json"; echo $?)" "no bad line reaches the log"
+
+# environment: TK_LOGGER_EVENTS=PATH, and =1 with TK_DEV_ROOT
+TK_LOGGER_EVENTS=$EVDEV "$LOG" "${roots[@]}" --output "$tmp/eve1.json" --count 1 2>/dev/null
+TK_LOGGER_EVENTS=1 TK_DEV_ROOT=$tmp/root/dev "$LOG" "${roots[@]}" --output "$tmp/eve2.json" --count 1 2>/dev/null
+is "$(evseqs "$tmp/eve1.json")/$(evseqs "$tmp/eve2.json")" "1 2 3 4 5 /1 2 3 4 5 " "TK_LOGGER_EVENTS=PATH and =1 with TK_DEV_ROOT"
+
+# a missing device: a clear message, exit 1, the output untouched
+"$LOG" "${roots[@]}" --dev-root "$tmp/nodev" --events --output "$tmp/noev.json" --count 1 2>"$tmp/noev.err"
+is $? 1 "--events without the device: exit 1"
+ok "$(grep -q "qeexo_events: No such file or directory (tkcore is not loaded" "$tmp/noev.err"; echo $?)" "and says tkcore is not loaded"
+ok "$([ ! -e "$tmp/noev.json" ]; echo $?)" "and creates no output file"
+"$LOG" "${roots[@]}" --events= --count 1 >/dev/null 2>&1
+is $? 2 "--events= (empty path): exit 2"
+
+# A FIFO as the device: batches of events, each followed by a snapshot;
+# then a burst and SIGTERM at once: everything queued is logged before exit.
+mkfifo "$tmp/evfifo"
+exec 3<>"$tmp/evfifo"
+"$LOG" "${roots[@]}" --events="$tmp/evfifo" --output "$tmp/evq.json" --interval-ms 300 2>"$tmp/evq.err" &
+lp=$!
+pids+=("$lp")
+# snaps_after FILE: snapshot lines after the last event line
+snaps_after() { awk '/"kind":"event"/ { n = 0; next } { n++ } END { print n + 0 }' "$1" 2>/dev/null; }
+for b in 0 1 2; do
+	for i in 1 2 3 4 5; do evmsg fifo $((b * 5 + i)) >&3; done
+	[ $b = 1 ] && echo '{"type":"msg",oops}' >&3
+	for t in $(seq 100); do
+		[ "$(evseqs "$tmp/evq.json" | wc -w)" -ge $((b * 5 + 5)) ] && [ "$(snaps_after "$tmp/evq.json")" -ge 1 ] && break
+		sleep 0.05
+	done
+done
+for i in $(seq 16 215); do evmsg fifo "$i"; done >&3
+kill -TERM $lp
+wait $lp
+is $? 0 "FIFO device: SIGTERM right after a burst of 200 events: exit 0"
+exec 3>&-
+ok "$(every_line "$tmp/evq.json"; echo $?)" "FIFO device: every line whole JSON, logger.line consecutive"
+is "$(evseqs "$tmp/evq.json" fifo)" "$(seq 1 215 | tr '\n' ' ')" "FIFO device: 215 events logged exactly once, in order (the burst drained at SIGTERM)"
+inter=$(python3 - "$tmp/evq.json" <<'EOF'
+import json, sys
+kinds = []
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    kinds.append(o["event"]["data"]["seq"] if o.get("kind") == "event" else "S")
+pos = {k: i for i, k in enumerate(kinds) if k != "S"}
+# a snapshot line between seq 5 and 6 and between 10 and 11
+print(sum(1 for a in (5, 10) if "S" in kinds[pos[a]:pos[a + 1]]), kinds.count("S"))
+EOF
+)
+is "${inter%% *}" 2 "FIFO device: events interleaved with snapshots (a snapshot between the batches; snapshots: ${inter#* })"
+is "$(jq -c 'select(.kind == null) | .event_reader.malformed' "$tmp/evq.json" | tail -n 1)" 1 "FIFO device: the bad line in batch 2 counted (malformed 1)"
+ok "$(! grep -q oops "$tmp/evq.json"; echo $?)" "FIFO device: the bad line not logged"
+
+# kill -9 with events flowing: a feeder writes events as fast as the logger
+# takes them while the logger writes 29 kB snapshots back to back.  Whole
+# lines only; each run's events in order; the device is released with the
+# logger (the feeder gets EPIPE, so the writer child did not keep it open).
+evkills=10 evtorn=0 evheld=0
+for i in $(seq $evkills); do
+	rm -f "$tmp/k9fifo"
+	mkfifo "$tmp/k9fifo"
+	python3 - "$tmp/k9fifo" "$i" <<'EOF' &
+import sys
+run, seq = int(sys.argv[2]), 0
+try:
+    with open(sys.argv[1], "wb", buffering=0) as f:
+        while True:
+            chunk = []
+            for _ in range(50):
+                seq += 1
+                chunk.append('{"type":"msg","uuid":"k9","data":{"run":%d,"seq":%d}}\n' % (run, seq))
+            f.write("".join(chunk).encode())
+except BrokenPipeError:
+    pass
+EOF
+	fp=$!
+	if [ $((i % 2)) -eq 0 ]; then
+		setsid "$LOG" "${roots[@]}" --events="$tmp/k9fifo" --output "$tmp/k9ev.json" --interval-ms 0 2>>"$tmp/k9ev.err" &
+	else
+		"$LOG" "${roots[@]}" --events="$tmp/k9fifo" --output "$tmp/k9ev.json" --interval-ms 0 2>>"$tmp/k9ev.err" &
+	fi
+	lp=$!
+	wp=$(writer_of $lp)
+	# the feeder (python) may take a while to start on a busy host: kill
+	# once this run's events reach the file
+	for t in $(seq 200); do grep -q "\"run\":$i," "$tmp/k9ev.json" 2>/dev/null && break; sleep 0.05; done
+	sleep "0.$((RANDOM % 3 + 1))$((RANDOM % 10))"
+	if [ $((i % 2)) -eq 0 ] && [ "$(ps -o pgid= -p $lp | tr -d ' ')" = "$lp" ]; then
+		kill -9 -- -$lp
+	else
+		kill -9 $lp
+	fi
+	wait $lp 2>/dev/null
+	[ -n "$wp" ] && ! gone "$wp" && kill -9 "$wp" 2>/dev/null
+	if ! gone "$fp"; then
+		evheld=$((evheld + 1))
+		kill -9 "$fp" 2>/dev/null
+	fi
+	wait "$fp" 2>/dev/null
+	endnl "$tmp/k9ev.json" || evtorn=$((evtorn + 1))
+done
+is "$evtorn" 0 "kill -9 x$evkills with events flowing: the file ends in a newline after every kill"
+is "$evheld" 0 "kill -9: the event source is released with the logger (the feeder gets EPIPE within 2 s)"
+k9=$(python3 - "$tmp/k9ev.json" <<'EOF'
+import json, sys
+last, bad, ev, snap = {}, 0, 0, 0
+for l in open(sys.argv[1], "rb"):
+    o = json.loads(l)
+    if o.get("kind") == "event":
+        d = o["event"]["data"]
+        ev += 1
+        if d["seq"] <= last.get(d["run"], 0):
+            bad += 1
+        last[d["run"]] = d["seq"]
+    else:
+        assert "modules" in o
+        snap += 1
+print("events=%d snapshots=%d runs=%d out_of_order=%d" % (ev, snap, len(last), bad))
+sys.exit(1 if bad or len(last) < 10 or not snap else 0)
+EOF
+)
+ok $? "kill -9 with events: every line parses; events of all 10 runs and snapshots logged, each run's events in order ($k9)"
 
 if cat "$tmp"/*.err | grep -qE 'AddressSanitizer|LeakSanitizer|runtime error'; then
 	ok 1 "no sanitizer report"

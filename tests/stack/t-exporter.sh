@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # tk-exporter and tk-logger (host builds, build/host/) against the real
 # modules in a booted kernel: values equal /proc/telemetry and sysfs,
-# modules unloaded under them, promtool clean.  krp and kmp are checked
-# when they load on this kernel.
+# modules unloaded under them, promtool clean; tk-logger --events records
+# tksample's events (N in, N logged, in order), EBUSY and ENOENT said
+# clearly.  krp and kmp are checked when they load on this kernel.
 . "$(dirname "$0")/lib.sh"
 EXP=$TK_TOP/build/host/tk-exporter
 LOGGER=$TK_TOP/build/host/tk-logger
@@ -129,6 +130,37 @@ if command -v promtool >/dev/null; then
 	[ -s "$tmp/pt.txt" ] && st=1
 	ok $st "promtool check metrics with events: clean"
 fi
+
+# tk-logger --events: every event of the device as a line of its own,
+# between the snapshot lines.
+"$LOGGER" --events --output "$tmp/ev.json" --interval-ms 300 2>"$tmp/ev.err" &
+lpid=$!
+st=1
+for _ in $(seq 200); do [ "$(cat $QX/events/readers)" = 1 ] && { st=0; break; }; sleep 0.05; done
+ok $st "tk-logger --events opened /dev/qeexo_events (events/readers = 1)"
+"$LOGGER" --events --output "$tmp/ev2.json" --count 1 2>"$tmp/ev2.err"
+is $? 1 "a second tk-logger --events: exit 1"
+ok "$(grep -q 'qeexo_events: Device or resource busy (another process reads the events' "$tmp/ev2.err"; echo $?)" \
+	"and says the device is busy ($(head -c 100 "$tmp/ev2.err"))"
+check "and leaves no output file" -- test ! -e "$tmp/ev2.json"
+NE=500
+is "$("$TKWRITE" $CTL "emit $NE")" "ok $(printf 'emit %s' $NE | wc -c)" "tksample: emit $NE while tk-logger --events runs"
+for _ in $(seq 600); do grep -q '"type":"session_end"' "$tmp/ev.json" && break; sleep 0.1; done
+sleep 0.7	# one more snapshot line after the events
+kill -TERM $lpid
+wait $lpid
+is $? 0 "tk-logger --events exits 0 on SIGTERM"
+jq -c 'select(.kind == "event") | .event' "$tmp/ev.json" >"$tmp/ev.jsonl"
+out=$(python3 "$TK_TOP/tests/helpers/tkevents.py" check "$tmp/ev.jsonl" $UUID $NE)
+ok $? "logger: exactly $NE msg events of tksample, seq 1..$NE in order, one session, no drops ($out)"
+is "$(jq -r 'select(.kind == "event" and .event.uuid == "'$UUID'" and .event.type == "msg") | .logger.line' "$tmp/ev.json" |
+	awk 'NR > 1 && $1 <= p { bad++ } { p = $1 } END { print bad + 0 }')" 0 "logger: event lines in logger.line order"
+is "$(jq -r 'select(.kind == null) | .event_reader | "\(.open) \(.malformed) \(.dropped) \(.lines > 0)"' "$tmp/ev.json" | tail -n 1)" \
+	"true 0 0 true" "logger: event_reader open, nothing malformed or dropped"
+ok "$(jq -r 'if .kind == "event" then "E" else "S" end' "$tmp/ev.json" | uniq | tr -d '\n' | grep -q '^S.*E.*S$'; echo $?)" \
+	"logger: snapshot lines before and after the events ($(jq -r 'if .kind == "event" then "E" else "S" end' "$tmp/ev.json" | uniq -c | tr -s ' \n' ' '))"
+is "$(cat $QX/events/readers)" 0 "the device is free once the logger exited"
+
 rmmod tksample
 scrape "$tmp/e3.txt" >/dev/null
 is "$(grep -c "^qeexo_event_producer_messages_total{uuid=\"$UUID\"" "$tmp/e3.txt")" 0 "events: tksample unloaded: its series are gone"
@@ -164,6 +196,10 @@ is "$(metric "$tmp/g.txt" 'qeexo_up{feature="tkcore"}')" 0 "all modules unloaded
 is "$(grep -c '^qeexo_memory' "$tmp/g.txt")" 0 "all modules unloaded: no snapshot metrics"
 is "$(metric "$tmp/g.txt" 'qeexo_up{feature="events"}')" 0 "all modules unloaded: up{events} = 0"
 is "$bad" 0 "10 scrapes while leaksim unloads and reloads: all 200"
+"$LOGGER" --events --output "$tmp/noev.json" --count 1 2>"$tmp/noev.err"
+is $? 1 "tk-logger --events with tkcore unloaded: exit 1"
+ok "$(grep -q 'qeexo_events: No such file or directory (tkcore is not loaded' "$tmp/noev.err"; echo $?)" \
+	"and says tkcore is not loaded"
 modprobe tkcore log_interval=1
 sleep 0.3
 kill -TERM $lpid
