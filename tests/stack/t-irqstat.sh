@@ -241,7 +241,8 @@ check "irqstat device gone" -- test ! -e $IQ
 
 # ---- seed mode ----
 # On a line the guest really interrupts on, where its driver shares it.
-# Debian's 6.12 in this guest requests ttyS0 (line 4) with IRQF_SHARED: seed
+# Debian's 6.12 (and the debug kernel, booted with 8250.share_irqs=1) in
+# this guest requests ttyS0 (line 4) with IRQF_SHARED: seed
 # mode goes there, with serial traffic.  6.1 does not (the kernel reports
 # "Flags mismatch irq 4. ... (ttyS0)"; 8250's share_irqs does not apply to
 # a PNP port) and virtio uses MSI-X, so irq=4 must be refused cleanly and
