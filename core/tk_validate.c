@@ -25,9 +25,9 @@
  *
  * The file also builds in userspace for the unit tests in tests/unit.
  */
+#include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/export.h>
-#include <linux/string.h>
 #include <tkcore/validate.h>
 
 static bool tk_is_hex(char c)
@@ -175,7 +175,7 @@ EXPORT_SYMBOL_GPL(tk_ev_version_check);
 
 /* ---- JSON ---- */
 
-static const char *tk_json_ws(const char *s)
+static __always_inline const char *tk_json_ws(const char *s)
 {
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 		s++;
@@ -213,7 +213,7 @@ static const char *tk_json_utf8(const char *s)
 }
 
 /* A string, s at its opening quote; returns the end or NULL. */
-static const char *tk_json_string(const char *s)
+static __always_inline const char *tk_json_string(const char *s)
 {
 	int i;
 
@@ -245,7 +245,7 @@ static const char *tk_json_string(const char *s)
 }
 
 /* A number; returns the end or NULL. */
-static const char *tk_json_number(const char *s)
+static __always_inline const char *tk_json_number(const char *s)
 {
 	if (*s == '-')
 		s++;
@@ -275,11 +275,13 @@ static const char *tk_json_number(const char *s)
 	return s;
 }
 
-static const char *tk_json_word(const char *s, const char *w)
+static __always_inline const char *tk_json_word(const char *s, const char *w)
 {
-	size_t n = strlen(w);
-
-	return strncmp(s, w, n) ? NULL : s + n;
+	/* (a mismatch, the NUL included, stops before reading further) */
+	for (; *w; s++, w++)
+		if (*s != *w)
+			return NULL;
+	return s;
 }
 
 /*
