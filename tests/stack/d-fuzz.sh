@@ -7,8 +7,9 @@
 # the modules unload.  tests/helpers/tkfuzz.py holds the inputs and the exact
 # expected errno of every numeric file (the tk_parse rules); a rejected write
 # must leave the file's read-back value (or the counters it drives) as it was.
-# Left out as destructive: leaksim's sized commands above small caps (dropped
-# blocks leak for good, a 1 GiB region takes the guest's memory), tksample's
+# Left out as destructive: leaksim's sized commands above small caps (a
+# 1 GiB region takes the guest's memory; dropped blocks, N=0 only, leak for
+# good and would hide d-kmemleak.sh's leaks from kmemleak), tksample's
 # emit/bench N above 2000 (valid up to 10^7, minutes under KASAN), krp adds
 # outside a list of harmless functions, and reading memleaks while the scan
 # range is random (it would scan the whole address space).
