@@ -94,6 +94,28 @@ field() {	# field LINE KEY
 	return 1
 }
 
+# ---- kmemleak (debug kernel) ----
+
+KML=/sys/kernel/debug/kmemleak
+# kmemleak reports only objects older than 5 s, and an object only once:
+# `clear` forgets what earlier scans found, so that only new leaks count.
+# A leak is often found only by the second scan: the first still sees a
+# stale copy of the pointer (a stack, a register saved by the allocator).
+kml_scan() { echo scan > $KML; sleep 6; echo scan > $KML; }
+kml_clear() { kml_scan; echo clear > $KML; }
+
+# Records of the last scan as one line each: "<addr> <size> <backtrace...>"
+# (6.12 prints each backtrace line as "    symbol+off/len [module]").
+kml_records() {
+	awk '/^unreferenced object/ {
+		if (r != "") print r
+		a = $3; s = $5; sub(/\):?$/, "", s); r = a " " s; bt = 0; next }
+	/^  backtrace/ { bt = 1; next }
+	/^  [^ ]/ { bt = 0 }
+	bt && /^    [^ ]/ { r = r " " $1 " " $2 }
+	END { if (r != "") print r }' $KML
+}
+
 snap_lines() { grep -v '^#' /proc/telemetry; }
 last_snap() { snap_lines | tail -n1; }
 last_seq() { field "$(last_snap)" seq; }
