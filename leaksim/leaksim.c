@@ -123,9 +123,15 @@ static noinline void *leaksim_alloc(enum leaksim_kind kind)
 		size = LEAKSIM_BLOCK;
 		p = kmalloc(size, GFP_KERNEL);
 	}
-	/* Something recognisable in a hex dump. */
-	if (p)
+	/*
+	 * Something recognisable in a hex dump, and nothing else: a dropped
+	 * block must hold no stale pointer, or kmemleak would take it for a
+	 * reference and miss other leaks (leaksim's own included).
+	 */
+	if (p) {
+		memset(p, 0, size);
 		strscpy(p, "leaksim block", size);
+	}
 	return p;
 }
 
