@@ -294,9 +294,13 @@ class Target:
         elif base == "control" and parent == "tksample":
             self.extra = tksample_input
             self.safe = tksample_safe
-            # emit_bad passes on the errno of the invalid call it made;
-            # EPROTO would mean that call was accepted.
+            # emit_bad passes on the errno of the invalid call it made, or
+            # EPROTO when the call was accepted: with no consumer attached
+            # (none here) a bad event name or payload is not read, so
+            # "emit_bad event|json|big" give EPROTO; "nosession" and "end"
+            # give ENOTCONN.
             self.allowed = {errno.EINVAL, errno.ERANGE, errno.EBUSY, errno.ESRCH, errno.ENOENT,
+                            errno.ENOTCONN, errno.EPROTO,
                             errno.EEXIST, errno.EMSGSIZE, errno.EBADF, errno.EBADMSG,
                             errno.EALREADY, errno.E2BIG, errno.ENOSPC, errno.ENAMETOOLONG}
             self.readback = [os.path.join(os.path.dirname(path), "last_ns")]

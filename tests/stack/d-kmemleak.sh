@@ -21,15 +21,31 @@ if [ ! -w $KML ]; then
 fi
 unload_all
 
-kml_clear
-load_core && insmod "$TK_MODDIR/kmp/kmp.ko" &&
-	load_leaksim kmalloc_dropped=$K vmalloc_dropped=$V vmalloc_held=$H kmalloc_held=$H
+# leak_and_scan: load with the leaks, wait until they are old enough, scan.
+leak_and_scan() {
+	kml_clear
+	load_core && insmod "$TK_MODDIR/kmp/kmp.ko" &&
+		load_leaksim kmalloc_dropped=$K vmalloc_dropped=$V vmalloc_held=$H kmalloc_held=$H || return 1
+	sleep 6
+	kml_scan
+	kml_records > /tmp/kml.1
+	grep ' leaksim' /tmp/kml.1 > /tmp/kml.leaksim
+	n=$(grep -c . /tmp/kml.leaksim)
+}
+leak_and_scan
 ok $? "tkcore, kmp and leaksim (K=$K kmalloc, V=$V vmalloc dropped, $H of each held) loaded"
-sleep 6
-kml_scan
-kml_records > /tmp/kml.1
-grep ' leaksim' /tmp/kml.1 > /tmp/kml.leaksim
-n=$(grep -c . /tmp/kml.leaksim)
+# kmemleak's documented false negative: a value that looks like a pointer
+# to a leaked block hides it.  kmalloc-64 addresses are reused all the
+# time, and a stale copy of one in a live object (seen after d-fuzz: 4 or 5
+# of the 7 found) hides the block now there.  So, once, with fresh blocks;
+# the first attempt's leaks were reported and are cleared.
+if [ "$n" -ne $((K + V)) ]; then
+	diag "first attempt: kmemleak found $n of the $((K + V)) leaks; once more with fresh blocks:"
+	sed 's/^/#   /' /tmp/kml.leaksim | cut -c1-100
+	rmmod leaksim kmp tkcore
+	leak_and_scan
+	ok $? "reloaded for the second attempt"
+fi
 is "$n" $((K + V)) "kmemleak reports exactly K+V=$((K + V)) objects allocated by leaksim"
 nk=$(awk '$2 == 64 && $0 ~ /kmalloc/' /tmp/kml.leaksim | grep -c .)
 is "$nk" $K "of them K=$K are leaksim's 64-byte kmalloc blocks"
