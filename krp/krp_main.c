@@ -81,11 +81,26 @@ static int krp_param_get_funcs(char *buf, const struct kernel_param *kp)
 	return sysfs_emit(buf, "%s\n", krp_param_funcs ? krp_param_funcs : "");
 }
 
+/*
+ * The string lives as long as the parameter's sysfs file: the module core
+ * calls this once that file is gone (after krp_exit(), or after a failed
+ * krp_init()).  Freeing it in krp_exit() let a concurrent read of
+ * /sys/module/krp/parameters/funcs use it after the free (KASAN, d-stress).
+ */
+static void krp_param_free_funcs(void *arg)
+{
+	char **p = arg;
+
+	kfree(*p);
+	*p = NULL;
+}
+
 static const struct kernel_param_ops krp_funcs_ops = {
 	.set = krp_param_set_funcs,
 	.get = krp_param_get_funcs,
+	.free = krp_param_free_funcs,
 };
-module_param_cb(funcs, &krp_funcs_ops, NULL, 0444);
+module_param_cb(funcs, &krp_funcs_ops, &krp_param_funcs, 0444);
 MODULE_PARM_DESC(funcs, "comma-separated kernel functions to profile, e.g. sys_getpid,sys_clone");
 
 static char krp_param_mech[16] = "auto";
@@ -608,7 +623,6 @@ static int __init krp_init(void)
 	return 0;
 err:
 	krp_free_all();
-	kfree(krp_param_funcs);
 	return ret;
 }
 
@@ -619,7 +633,6 @@ static void __exit krp_exit(void)
 	tk_textfile_destroy(&krp_stats_tf);
 	tk_textfile_destroy(&krp_stats_ext_tf);
 	tk_textfile_destroy(&krp_funcs_tf);
-	kfree(krp_param_funcs);
 }
 
 module_init(krp_init);
