@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Debug kernel only: every writable file of every module of ours gets at
-# least FUZZ_N random inputs (the driver core's uevent files a tenth) (random bytes, over-a-page strings, numeric edge
+# least FUZZ_N random inputs, the driver core's uevent files of our devices
+# included (random bytes, over-a-page strings, numeric edge
 # cases, signs, NULs, valid-but-extreme values) while random readers read
 # every readable file; afterwards no splat, every readable file still parses,
 # the modules unload.  tests/helpers/tkfuzz.py holds the inputs and the exact
@@ -40,12 +41,17 @@ done
 is "${missing:-}" "" "the list holds every known writable file"
 
 rm -f $T/stop
+# Each rejected uevent write logs an error: keep those off the emulated
+# serial console, which is slow (dmesg still has them, for the splat check).
+read -r cl _ < /proc/sys/kernel/printk
+echo 1 > /proc/sys/kernel/printk
 $TKFUZZ read $T/stop > $T/read.1 2>&1 &
 t0=$SECONDS
 $TKFUZZ fuzz "$FUZZ_N" "${TK_FUZZ_SEED:-$RANDOM}" > $T/fuzz 2>&1
 st=$?
 touch $T/stop
 wait
+echo "$cl" > /proc/sys/kernel/printk
 sed 's/^/# /; s/^# # /# /' $T/fuzz
 summary=$(tail -n1 $T/fuzz)
 total=$(field "$summary" own_total) files=$(field "$summary" own_files)
@@ -53,8 +59,8 @@ min=$(field "$summary" own_min)
 diag "fuzz: $summary ($((SECONDS - t0)) s); reader: $(cat $T/read.1)"
 check "$total writes to $files files, >= $FUZZ_N each" -- \
 	test "${min:-0}" -ge "$FUZZ_N" -a "${files:-0}" -ge $MIN_FILES
-check "$(field "$summary" total) writes in all, to all $nw writable files (uevent: >= $((FUZZ_N / 10)) each)" -- \
-	test "$(field "$summary" files)" -eq "$nw" -a "$(field "$summary" min)" -ge $((FUZZ_N / 10))
+check "$(field "$summary" total) writes in all, to all $nw writable files (uevent included), >= $FUZZ_N each" -- \
+	test "$(field "$summary" files)" -eq "$nw" -a "$(field "$summary" min)" -ge "$FUZZ_N"
 is "$st $(field "$summary" bad)" "0 0" \
 	"every write: the exact errno of the parse rules, rejected ones change nothing"
 r1=$(field "$(cat $T/read.1)" reads)
