@@ -569,6 +569,27 @@ static void render_irqstat(struct out *o)
 /* A producer's labels: uuid, name, version (escaped by sample()). */
 #define EV_LABELS(p) "uuid", (p)->uuid, "name", (p)->name, "version", (p)->version
 
+/*
+ * One counter family with a sample per event producer: the uint64_t field
+ * at @off of each producer, as irq_family() does for irqstat's lines.
+ */
+static void prod_family(struct out *o, const char *name, const char *help,
+			size_t off)
+{
+	const struct tk_events *e = &st.ev;
+	char v[32], sname[128];
+	uint64_t val;
+	size_t i;
+
+	fam(o, name, "counter", help);
+	snprintf(sname, sizeof(sname), "%s_total", name);
+	for (i = 0; i < e->n; i++) {
+		memcpy(&val, (const char *)&e->prod[i] + off, sizeof(val));
+		u64s(val, v, sizeof(v));
+		sample(o, sname, v, EV_LABELS(&e->prod[i]), NULL);
+	}
+}
+
 static void render_events(struct out *o)
 {
 	const struct tk_events *e = &st.ev;
@@ -579,27 +600,15 @@ static void render_events(struct out *o)
 	if (!st.ev_up)
 		return;
 	if (e->n) {
-		fam(o, "qeexo_event_producer_messages", "counter",
-		    "Messages the producer's tk_telemetry_msg() accepted.");
-		for (i = 0; i < e->n; i++) {
-			u64s(e->prod[i].msgs, v, sizeof(v));
-			sample(o, "qeexo_event_producer_messages_total", v,
-			       EV_LABELS(&e->prod[i]), NULL);
-		}
-		fam(o, "qeexo_event_producer_sessions", "counter",
-		    "Sessions the producer began.");
-		for (i = 0; i < e->n; i++) {
-			u64s(e->prod[i].sessions, v, sizeof(v));
-			sample(o, "qeexo_event_producer_sessions_total", v,
-			       EV_LABELS(&e->prod[i]), NULL);
-		}
-		fam(o, "qeexo_event_producer_dropped_records", "counter",
-		    "The producer's records /dev/qeexo_events had no room for.");
-		for (i = 0; i < e->n; i++) {
-			u64s(e->prod[i].drops, v, sizeof(v));
-			sample(o, "qeexo_event_producer_dropped_records_total", v,
-			       EV_LABELS(&e->prod[i]), NULL);
-		}
+		prod_family(o, "qeexo_event_producer_messages",
+			    "Messages the producer's tk_telemetry_msg() accepted.",
+			    offsetof(struct tk_ev_producer, msgs));
+		prod_family(o, "qeexo_event_producer_sessions",
+			    "Sessions the producer began.",
+			    offsetof(struct tk_ev_producer, sessions));
+		prod_family(o, "qeexo_event_producer_dropped_records",
+			    "The producer's records /dev/qeexo_events had no room for.",
+			    offsetof(struct tk_ev_producer, drops));
 		fam(o, "qeexo_event_producer_rejects", "counter",
 		    "The producer's calls rejected, by reason.");
 		for (i = 0; i < e->n; i++)
