@@ -354,9 +354,38 @@ static int parse_hist(char *v, uint64_t *h)
 	return i == TK_KRP_BUCKETS ? 0 : -EINVAL;
 }
 
-/* One stats_ext line; 0 if it became k->fn[k->n]. */
-static int krp_ext_line(char *line, struct tk_krp *k)
+/*
+ * Hand each line of @text but empty ones and '#' comments to @one: a line
+ * it takes (0) is counted in *@n, one it refuses in *@bad; -ENOMEM ends the
+ * parse.  @one stores a taken line at index *@n.
+ */
+static int each_line(char *text, int (*one)(char *line, void *ctx),
+		     void *ctx, size_t *n, unsigned int *bad)
 {
+	char *line, *save = NULL;
+	int r;
+
+	*n = 0;
+	*bad = 0;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!*line || *line == '#')
+			continue;
+		r = one(line, ctx);
+		if (r == -ENOMEM)
+			return r;
+		if (r)
+			(*bad)++;
+		else
+			(*n)++;
+	}
+	return 0;
+}
+
+/* One stats_ext line; 0 if it became k->fn[k->n] (each_line()'s @one). */
+static int krp_ext_line(char *line, void *ctx)
+{
+	struct tk_krp *k = ctx;
 	char *save = NULL, *tok;
 	struct tk_krp_fn *f;
 	int have_count = 0, have_hist = 0;
@@ -422,25 +451,7 @@ static int krp_ext_line(char *line, struct tk_krp *k)
 
 int tk_parse_krp_ext(char *text, struct tk_krp *k)
 {
-	char *line, *save = NULL;
-
-	k->n = 0;
-	k->bad = 0;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		int r;
-
-		if (!*line || *line == '#')
-			continue;
-		r = krp_ext_line(line, k);
-		if (r == -ENOMEM)
-			return r;
-		if (r)
-			k->bad++;
-		else
-			k->n++;
-	}
-	return 0;
+	return each_line(text, krp_ext_line, k, &k->n, &k->bad);
 }
 
 int tk_parse_krp_stats(char *text, struct tk_krp *k)
@@ -614,31 +625,23 @@ static int irqs_line(char *line, struct tk_irqstat *q)
 	return 0;
 }
 
+/* irqs_line() for each_line(): a refused line's per-CPU counts are dropped. */
+static int irqs_one(char *line, void *ctx)
+{
+	struct tk_irqstat *q = ctx;
+	size_t used = q->ncpu_used;
+	int r;
+
+	r = irqs_line(line, q);
+	if (r && r != -ENOMEM)
+		q->ncpu_used = used;
+	return r;
+}
+
 int tk_parse_irqs(char *text, struct tk_irqstat *q)
 {
-	char *line, *save = NULL;
-
-	q->n = 0;
 	q->ncpu_used = 0;
-	q->bad = 0;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		size_t used = q->ncpu_used;
-		int r;
-
-		if (!*line || *line == '#')
-			continue;
-		r = irqs_line(line, q);
-		if (r == -ENOMEM)
-			return r;
-		if (r) {
-			q->ncpu_used = used;	/* drop its per-CPU counts */
-			q->bad++;
-		} else {
-			q->n++;
-		}
-	}
-	return 0;
+	return each_line(text, irqs_one, q, &q->n, &q->bad);
 }
 
 static int valid_soft_name(const char *s)
@@ -768,9 +771,13 @@ static int ev_reason(struct tk_ev_reason *r, unsigned int *n,
 	return 0;
 }
 
-/* One producers line into e->prod[e->n]; 0 if it is whole and valid. */
-static int ev_line(char *line, struct tk_events *e)
+/*
+ * One producers line into e->prod[e->n]; 0 if it is whole and valid
+ * (each_line()'s @one).
+ */
+static int ev_line(char *line, void *ctx)
 {
+	struct tk_events *e = ctx;
 	char *save = NULL, *tok;
 	struct tk_ev_producer *p;
 	unsigned int seen = 0;
@@ -834,25 +841,7 @@ static int ev_line(char *line, struct tk_events *e)
 
 int tk_parse_ev_producers(char *text, struct tk_events *e)
 {
-	char *line, *save = NULL;
-
-	e->n = 0;
-	e->bad = 0;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		int r;
-
-		if (!*line || *line == '#')
-			continue;
-		r = ev_line(line, e);
-		if (r == -ENOMEM)
-			return r;
-		if (r)
-			e->bad++;
-		else
-			e->n++;
-	}
-	return 0;
+	return each_line(text, ev_line, e, &e->n, &e->bad);
 }
 
 int tk_parse_ev_rejects(char *text, struct tk_events *e)
