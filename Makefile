@@ -173,9 +173,10 @@ $(HOSTDIR)/test_krp_util: tests/unit/test_krp_util.c krp/krp_util.c krp/krp_util
 	@mkdir -p $(HOSTDIR)
 	$(CC) $(HOST_CFLAGS) -o $@ tests/unit/test_krp_util.c krp/krp_util.c
 
-$(HOSTDIR)/test_validate: tests/unit/test_validate.c core/tk_validate.c include/tkcore/validate.h
+$(HOSTDIR)/test_validate: tests/unit/test_validate.c core/tk_validate.c include/tkcore/validate.h \
+		tests/unit/ref_json.c tests/unit/ref_json.h
 	@mkdir -p $(HOSTDIR)
-	$(CC) $(HOST_CFLAGS) -o $@ tests/unit/test_validate.c core/tk_validate.c
+	$(CC) $(HOST_CFLAGS) -o $@ tests/unit/test_validate.c core/tk_validate.c tests/unit/ref_json.c
 
 UNIT_TESTS := $(HOSTDIR)/test_parse $(HOSTDIR)/test_krp_util $(HOSTDIR)/test_validate
 

@@ -19,15 +19,20 @@
  *
  * The checks are pure functions without locks or allocation, so they can
  * run in any context.  Names are measured as they are checked, and the
- * payload in the same pass as it is parsed.  Errors: -EINVAL malformed, -ENAMETOOLONG a name or
- * version too long, -EBADMSG a payload that is not one JSON object,
- * -EMSGSIZE a payload over TK_EV_PAYLOAD_MAX bytes.
+ * payload in the same pass as it is parsed.  Errors: -EINVAL malformed,
+ * -ENAMETOOLONG a name or version too long, -EBADMSG a payload that is not
+ * one JSON object, -EMSGSIZE a payload over TK_EV_PAYLOAD_MAX bytes.
  *
- * The file also builds in userspace for the unit tests in tests/unit.
+ * The file also builds in userspace for the unit tests in tests/unit,
+ * where test_validate checks the payload parser against the former one
+ * (tests/unit/ref_json.c) on random inputs.
  */
+#include <linux/bitops.h>
+#include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/export.h>
+#include <linux/swab.h>
 #include <tkcore/validate.h>
 
 static bool tk_is_hex(char c)
@@ -71,6 +76,12 @@ int tk_ev_uuid_check(const char *s)
 }
 EXPORT_SYMBOL_GPL(tk_ev_uuid_check);
 
+/* The characters of a name (a table: one branch per character). */
+static const bool tk_name_char[256] = {
+	['-'] = true, ['.'] = true, ['0' ... '9'] = true,
+	['A' ... 'Z'] = true, ['_'] = true, ['a' ... 'z'] = true,
+};
+
 /**
  * tk_ev_name_check() - check a producer, session or event name
  * @s: NUL-terminated string, or NULL
@@ -82,16 +93,13 @@ int tk_ev_name_check(const char *s)
 {
 	int i;
 
-	if (!s || !*s)
+	if (!s)
 		return -EINVAL;
-	for (i = 0; s[i]; i++) {
-		if (i == TK_EV_NAME_MAX)
-			return -ENAMETOOLONG;
-		if (!tk_is_alnum(s[i]) && s[i] != '_' && s[i] != '.' &&
-		    s[i] != '-')
-			return -EINVAL;
-	}
-	return i;
+	for (i = 0; i < TK_EV_NAME_MAX && tk_name_char[(u8)s[i]]; i++)
+		;
+	if (s[i])	/* a 32nd character, or one not allowed */
+		return i == TK_EV_NAME_MAX ? -ENAMETOOLONG : -EINVAL;
+	return i ? i : -EINVAL;
 }
 EXPORT_SYMBOL_GPL(tk_ev_name_check);
 
@@ -175,9 +183,79 @@ EXPORT_SYMBOL_GPL(tk_ev_version_check);
 
 /* ---- JSON ---- */
 
+/*
+ * Strings and digits are scanned a word at a time: under emulation every
+ * load and every branch costs, and these checks must stay cheaper than the
+ * strlen() calls a plain tracepoint makes (docs/performance.md).  Words are
+ * read aligned, so a read never crosses into the next page, and through
+ * read_word_at_a_time(), which KASAN allows to pass the string's end.  The
+ * bytes of a word before the string are shifted out (zeroes come in at the
+ * top); the lowest flagged byte of a mask is exact, those above it may be
+ * false hits, so only the lowest is used.
+ */
+#define TK_ONES		(~0UL / 0xff)		/* 0x0101...01 */
+#define TK_HIGHS	(TK_ONES << 7)		/* 0x8080...80 */
+
+/* The word holding s, s in its lowest byte; *nr: the bytes of s in it. */
+static __always_inline unsigned long tk_word_at(const char *s,
+						unsigned int *nr)
+{
+	unsigned int off = (unsigned long)s % sizeof(long);
+	unsigned long w = read_word_at_a_time(s - off);
+
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = BITS_PER_LONG == 64 ? swab64(w) : swab32(w);
+#endif
+	*nr = sizeof(long) - off;
+	return w >> (8 * off);
+}
+
+/* High bit set in the bytes equal to c (exact up to the lowest). */
+static __always_inline unsigned long tk_bytes_eq(unsigned long w,
+						 unsigned char c)
+{
+	w ^= TK_ONES * c;
+	return (w - TK_ONES) & ~w;
+}
+
+/* In a string: the first '"', '\\', control character, NUL or byte >= 0x80. */
+static __always_inline const char *tk_json_plain(const char *s)
+{
+	unsigned long w, m;
+	unsigned int nr;
+
+	for (;;) {
+		w = tk_word_at(s, &nr);
+		m = ((w - TK_ONES * 0x20) & ~w) | tk_bytes_eq(w, '"') |
+		    tk_bytes_eq(w, '\\') | w;
+		m &= TK_HIGHS;
+		if (m && __ffs(m) / 8 < nr)
+			return s + __ffs(m) / 8;
+		s += nr;
+	}
+}
+
+/* The first byte that is not a digit. */
+static __always_inline const char *tk_json_digits(const char *s)
+{
+	unsigned long w, m;
+	unsigned int nr;
+
+	for (;;) {
+		w = tk_word_at(s, &nr);
+		m = ((w - TK_ONES * '0') | (w + TK_ONES * (0x80 - '9' - 1)) | w) &
+		    TK_HIGHS;
+		if (m && __ffs(m) / 8 < nr)
+			return s + __ffs(m) / 8;
+		s += nr;
+	}
+}
+
 static __always_inline const char *tk_json_ws(const char *s)
 {
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+	/* (all four white space characters are below '!') */
+	while (unlikely((unsigned char)*s <= ' ') &&
+	       (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
 		s++;
 	return s;
 }
@@ -217,7 +295,10 @@ static __always_inline const char *tk_json_string(const char *s)
 {
 	int i;
 
-	for (s++; *s != '"'; ) {
+	for (s++; ; ) {
+		s = tk_json_plain(s);
+		if (*s == '"')
+			break;
 		if ((unsigned char)*s < 0x20)	/* control or the NUL */
 			return NULL;
 		if ((unsigned char)*s >= 0x80) {
@@ -252,16 +333,14 @@ static __always_inline const char *tk_json_number(const char *s)
 	if (*s == '0')
 		s++;
 	else if (*s >= '1' && *s <= '9')
-		while (tk_is_digit(*s))
-			s++;
+		s = tk_json_digits(s + 1);
 	else
 		return NULL;
 	if (*s == '.') {
 		s++;
 		if (!tk_is_digit(*s))
 			return NULL;
-		while (tk_is_digit(*s))
-			s++;
+		s = tk_json_digits(s + 1);
 	}
 	if (*s == 'e' || *s == 'E') {
 		s++;
@@ -269,8 +348,7 @@ static __always_inline const char *tk_json_number(const char *s)
 			s++;
 		if (!tk_is_digit(*s))
 			return NULL;
-		while (tk_is_digit(*s))
-			s++;
+		s = tk_json_digits(s + 1);
 	}
 	return s;
 }
@@ -285,16 +363,18 @@ static __always_inline const char *tk_json_word(const char *s, const char *w)
 }
 
 /*
- * The parser, without recursion: stack[] says for each open container
- * whether it is an object (1) or an array (0).
+ * The parser, without recursion: objs is the stack of open containers, a
+ * bit each, innermost lowest, set for an object and clear for an array
+ * (TK_EV_JSON_DEPTH <= 32).
  */
-static int tk_json_parse(const char *s, const char **endp)
+static int tk_json_parse(const char *s, size_t *lenp)
 {
-	unsigned char stack[TK_EV_JSON_DEPTH];
-	int depth = 0;
+	const char *start = s;
+	unsigned int depth = 0;
+	u32 objs = 0;
+	char c;
 
-	*endp = s;
-
+	BUILD_BUG_ON(TK_EV_JSON_DEPTH > 32);
 	s = tk_json_ws(s);
 	if (*s != '{')
 		return -EBADMSG;
@@ -302,59 +382,54 @@ static int tk_json_parse(const char *s, const char **endp)
 
 value:
 	/* A value is expected at s (white space skipped). */
-	switch (*s) {
-	case '{':
-	case '[':
+	c = *s;
+	if (c == '"') {
+		s = tk_json_string(s);
+	} else if (c == '{' || c == '[') {
 open:
 		if (depth == TK_EV_JSON_DEPTH)
 			return -EBADMSG;
-		stack[depth++] = *s == '{';
+		depth++;
+		objs = objs << 1 | (*s == '{');
 		s = tk_json_ws(s + 1);
-		if (*s == (stack[depth - 1] ? '}' : ']')) {
-			s++;
-			depth--;
-			goto next;
-		}
-		if (stack[depth - 1])
+		if (*s == (objs & 1 ? '}' : ']'))
+			goto close;
+		if (objs & 1)
 			goto key;
 		goto value;
-	case '"':
-		s = tk_json_string(s);
-		break;
-	case 't':
+	} else if (c == 't') {
 		s = tk_json_word(s, "true");
-		break;
-	case 'f':
+	} else if (c == 'f') {
 		s = tk_json_word(s, "false");
-		break;
-	case 'n':
+	} else if (c == 'n') {
 		s = tk_json_word(s, "null");
-		break;
-	default:
+	} else {
 		s = tk_json_number(s);
-		break;
 	}
 	if (!s)
 		return -EBADMSG;
 
-next:
-	/* After a complete value: a separator, a close, or the end. */
+after:
+	/* After a value in a container: a separator or its close. */
 	s = tk_json_ws(s);
-	if (!depth) {
-		*endp = s;
-		return *s ? -EBADMSG : 0;
-	}
 	if (*s == ',') {
 		s = tk_json_ws(s + 1);
-		if (stack[depth - 1])
+		if (objs & 1)
 			goto key;
 		goto value;
 	}
-	if (*s != (stack[depth - 1] ? '}' : ']'))
+	if (*s != (objs & 1 ? '}' : ']'))
 		return -EBADMSG;
+close:
+	/* s at a container's closing bracket */
 	s++;
-	depth--;
-	goto next;
+	objs >>= 1;
+	if (--depth)
+		goto after;
+	/* The end of the top object: only white space may follow. */
+	s = tk_json_ws(s);
+	*lenp = s - start;
+	return *s ? -EBADMSG : 0;
 
 key:
 	/* In an object: "key" : value */
@@ -377,25 +452,25 @@ key:
  *
  * The payload must be one JSON object, optionally surrounded by white
  * space, of at most TK_EV_PAYLOAD_MAX bytes.  Its bytes are read once, in
- * one pass that also measures it, up to the first error or its NUL.
+ * one pass that also measures it, up to the first error or its NUL (in
+ * strings and numbers a word at a time: the bytes past the NUL in its
+ * aligned word are read and ignored).
  *
  * Return: 0; -EMSGSIZE for a JSON object longer than TK_EV_PAYLOAD_MAX
  * bytes; -EBADMSG when NULL or not one JSON object (whatever its size).
  */
 int tk_ev_json_check(const char *s, size_t *lenp)
 {
-	const char *end = s;
-	size_t len;
+	size_t len = 0;
 	int ret;
 
 	if (!s)
 		return -EBADMSG;
-	ret = tk_json_parse(s, &end);
-	len = end - s;
-	if (len > TK_EV_PAYLOAD_MAX)
-		return -EMSGSIZE;
+	ret = tk_json_parse(s, &len);
 	if (ret)
 		return ret;
+	if (len > TK_EV_PAYLOAD_MAX)
+		return -EMSGSIZE;
 	if (lenp)
 		*lenp = len;
 	return 0;
