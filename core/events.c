@@ -16,7 +16,10 @@
  * non-overwrite mode: when a CPU's buffer is full the new record is dropped
  * and counted).  Both consumers hide behind static branches: with no
  * reader and no tracepoint enabled, an accepted message costs its checks,
- * one per-CPU counter increment and two patched-out branches.
+ * one per-CPU counter increment and two patched-out branches.  A message's
+ * strings are checked as far as its consumer needs: parsed for the reader,
+ * whose JSON lines embed them, measured for the tracepoint, whose string
+ * fields hold anything (tk_telemetry_msg()'s kernel-doc).
  *
  * The reader merges the per-CPU buffers by timestamp into JSON lines; it
  * is woken through an irq_work, so producers never take the wait queue's
@@ -462,6 +465,18 @@ int tk_telemetry_session_end(struct tk_producer *p)
 }
 EXPORT_SYMBOL_GPL(tk_telemetry_session_end);
 
+/* The length of @s, 1..@max bytes; @empty for NULL or "", @toolong beyond. */
+static int tk_ev_measure(const char *s, size_t max, int empty, int toolong)
+{
+	size_t len;
+
+	if (!s || !*s)
+		return empty;
+	for (len = 1; len <= max && s[len]; len++)	/* (no call) */
+		;
+	return len > max ? toolong : len;
+}
+
 static int __tk_ev_msg(struct tk_producer *p, const char *event,
 		       const char *json)
 {
@@ -474,23 +489,36 @@ static int __tk_ev_msg(struct tk_producer *p, const char *event,
 	nr = atomic_read(&p->session);
 	if (!nr)
 		return tk_ev_reject(p, TK_EV_REJ_NO_SESSION, -ENOTCONN);
-	/*
-	 * Nobody to deliver to (two patched-out jumps): the strings are not
-	 * read at all, as for a disabled tracepoint.  Their checks belong to
-	 * delivery; see the kernel-doc below.
-	 */
-	if (!trace_msg_enabled() && !static_branch_unlikely(&tk_ev_reader_on)) {
+	if (static_branch_unlikely(&tk_ev_reader_on)) {
+		/* Into JSON lines: the strings must be what they claim. */
+		ret = tk_ev_name_check(event);
+		if (ret < 0)
+			return tk_ev_reject(p, TK_EV_REJ_EVENT, ret);
+		elen = ret;
+		ret = tk_ev_json_check(json, &len);
+		if (ret)
+			return tk_ev_reject(p, ret == -EMSGSIZE ?
+					    TK_EV_REJ_SIZE : TK_EV_REJ_PAYLOAD,
+					    ret);
+	} else if (trace_msg_enabled()) {
+		/* Into string fields, as a plain tracepoint: measured only. */
+		ret = tk_ev_measure(event, TK_EV_NAME_MAX, -EINVAL,
+				    -ENAMETOOLONG);
+		if (ret < 0)
+			return tk_ev_reject(p, TK_EV_REJ_EVENT, ret);
+		elen = ret;
+		ret = tk_ev_measure(json, TK_EV_PAYLOAD_MAX, -EBADMSG,
+				    -EMSGSIZE);
+		if (ret < 0)
+			return tk_ev_reject(p, ret == -EMSGSIZE ?
+					    TK_EV_REJ_SIZE : TK_EV_REJ_PAYLOAD,
+					    ret);
+		len = ret;
+	} else {
+		/* Nobody to deliver to: the strings are not read at all. */
 		this_cpu_inc(p->stats->msgs);
 		return 0;
 	}
-	ret = tk_ev_name_check(event);
-	if (ret < 0)
-		return tk_ev_reject(p, TK_EV_REJ_EVENT, ret);
-	elen = ret;
-	ret = tk_ev_json_check(json, &len);
-	if (ret)
-		return tk_ev_reject(p, ret == -EMSGSIZE ? TK_EV_REJ_SIZE :
-				    TK_EV_REJ_PAYLOAD, ret);
 	this_cpu_inc(p->stats->msgs);
 	/* The checks measured every string: the tracepoint need not. */
 	trace_msg(p->uuid, nr, event, elen, json, len);
@@ -508,20 +536,28 @@ static int __tk_ev_msg(struct tk_producer *p, const char *event,
  * queues the message for it (or counts it as dropped when the CPU's buffer
  * is full).  The strings are copied; they may be on the caller's stack.
  *
- * @event and @json are checked when the message is delivered, that is
- * while the tracepoint is enabled (ftrace, perf, bpftrace) or the reader is
- * open.  With no consumer the call costs its handle and session checks, a
- * per-CPU increment and two patched-out jumps, and does not read @event or
- * @json: like a disabled tracepoint, it cannot fail on them then.  Test a
- * producer with a consumer attached (tests/stack/t-events.sh does).
+ * @event and @json are checked as far as their consumer needs, as the
+ * message is delivered:
+ *
+ * - while /dev/qeexo_events is open, whose JSON lines embed them, fully:
+ *   @event a name (tk_ev_name_check()), @json one JSON object of at most
+ *   TK_EV_PAYLOAD_MAX bytes (tk_ev_json_check());
+ * - while only the tracepoint is enabled (ftrace, perf, bpftrace), which
+ *   takes them as string fields, as a plain tracepoint does: measured,
+ *   non-empty and within those lengths, not parsed;
+ * - with no consumer, not read at all, as by a disabled tracepoint.
+ *
+ * Test a producer with the reader open (tests/stack/t-events.sh does all
+ * three).  With no consumer the call costs its handle and session checks, a
+ * per-CPU increment and two patched-out jumps.
  *
  * Context: any but NMI; does not sleep and takes no lock.
  * Return: 0; -ENOTCONN outside a session, -ESHUTDOWN while @p is being
- * unregistered, -EINVAL for a NULL or error @p; while a consumer is
- * attached also -EINVAL or -ENAMETOOLONG for a bad @event, -EBADMSG when
- * @json is not one JSON object, -EMSGSIZE when it is too long.  A dropped
- * message still returns 0: drops are the consumer's, not the producer's,
- * failure.
+ * unregistered, -EINVAL for a NULL or error @p; with a consumer also
+ * -EINVAL (empty or, to the reader, not a name) or -ENAMETOOLONG for
+ * @event, -EBADMSG for an empty @json (to the reader, one that is not one
+ * JSON object), -EMSGSIZE for a @json too long.  A dropped message still
+ * returns 0: drops are the consumer's, not the producer's, failure.
  */
 int tk_telemetry_msg(struct tk_producer *p, const char *event,
 		     const char *json)

@@ -19,15 +19,19 @@
  *	tk_telemetry_session_end(p);
  *	tk_telemetry_unregister(p);
  *
- * Every call validates its arguments (<tkcore/validate.h>); a rejected call
- * returns a negative errno, emits nothing and is counted, per producer in
- * /sys/class/qeexo/events/producers, or in .../events/rejects when there is
- * no producer to count it on:
+ * Every call validates its arguments (<tkcore/validate.h>), but for a
+ * message's event name and payload, which are checked as far as their
+ * consumer needs (see tk_telemetry_msg(): in full while /dev/qeexo_events
+ * is open, measured for the tracepoint alone, unread with no consumer).
+ * A rejected call returns a negative errno, emits nothing and is counted,
+ * per producer in /sys/class/qeexo/events/producers, or in
+ * .../events/rejects when there is no producer to count it on:
  *
  *   -EINVAL        malformed id, empty name or a character outside
  *                  [A-Za-z0-9_.-], version that is not MAJOR.MINOR.PATCH[..]
  *   -ENAMETOOLONG  name, session or event longer than TK_EV_NAME_MAX
- *   -EBADMSG       payload that is not one JSON object
+ *   -EBADMSG       payload that is not one JSON object (empty, for the
+ *                  tracepoint alone)
  *   -EMSGSIZE      payload longer than TK_EV_PAYLOAD_MAX (1024) bytes
  *   -ENOTCONN      message or session end outside a session
  *   -EBUSY         session begin while a session is open

@@ -6,6 +6,9 @@
 # build/bench/.  Benchmarks report ratios against a baseline and a peer
 # measured in the same run, never a bare absolute time.
 #   TK_KERNELS, TK_BENCH="guest-krp.sh host-exporter.sh" select.
+#   TK_BENCH_BOOTS=N boots each kernel N times (default 1): under emulation a
+#   ratio moves by a few per cent from boot to boot with where the modules
+#   land in memory, more than within a boot.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 top=$PWD
@@ -13,6 +16,7 @@ out=$top/build/bench
 rm -rf "$out"
 mkdir -p "$out"
 sel=${TK_BENCH:-}
+boots=${TK_BENCH_BOOTS:-1}
 want() { [ -z "$sel" ] || grep -qw -- "$1" <<<"$sel"; }
 rc=0
 
@@ -31,10 +35,15 @@ if [ ${#guest[@]} -gt 0 ]; then
 		make -s modules KVER="$kver" >/dev/null || { rc=1; continue; }
 		rm -rf "build/stage/$kver"
 		make -s install KVER="$kver" DESTDIR="$top/build/stage/$kver" >/dev/null 2>&1
-		echo "## $kver: ${guest[*]}"
-		tests/vm/vmrun -q -k "$kver" -o "$out/$kver" -t 3000 -- \
-			bash -c 'for b in "$@"; do echo "### $b"; "$b" || exit 1; done' _ "${guest[@]}" || rc=1
-		cat "$out/$kver/guest.log"
+		for boot in $(seq "$boots"); do
+			o=$out/$kver
+			[ "$boots" = 1 ] || o=$o.$boot
+			echo "## $kver: ${guest[*]}"
+			[ "$boots" = 1 ] || echo "## boot $boot of $boots"
+			tests/vm/vmrun -q -k "$kver" -o "$o" -t 3000 -- \
+				bash -c 'for b in "$@"; do echo "### $b"; "$b" || exit 1; done' _ "${guest[@]}" || rc=1
+			cat "$o/guest.log"
+		done
 	done
 fi
 exit $rc

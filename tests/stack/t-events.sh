@@ -126,15 +126,33 @@ is "$(grep -c '"type":"msg"' $T/bad.jsonl)" 1 "the reader saw only the one valid
 check "the reader saw the short-lived producer come and go" -- \
 	sh -c "grep -q '\"type\":\"register\".*\"name\":\"gone\"' $T/bad.jsonl && grep -q '\"type\":\"unregister\".*\"name\":\"gone\"' $T/bad.jsonl"
 
-# ---- no consumer: event and payload are not read; checked at delivery ----
-pe=$(pfield rej_payload)
+# ---- the checks follow the consumer: parsed for the reader (above),
+# measured for the tracepoint alone, not read without a consumer ----
+rejs() { echo "$(pfield rej_event) $(pfield rej_payload) $(pfield rej_size)"; }
+r0=$(rejs); m0=$(pfield msgs)
 is "$("$TKWRITE" $CTL "emit_bad json")" EPROTO "no reader, no tracepoint: a bad payload is not read (call returns 0)"
 is "$("$TKWRITE" $CTL "emit_bad event")" EPROTO "no reader, no tracepoint: a bad event name is not read"
-is "$(pfield rej_payload)" "$pe" "and nothing is counted as rejected"
+is "$("$TKWRITE" $CTL "emit_bad big")" EPROTO "no reader, no tracepoint: an oversized payload is not read"
+is "$(rejs)" "$r0" "and nothing is counted as rejected"
+is "$(pfield msgs)" $((m0 + 3)) "but the 3 messages are counted"
+echo 0 >$TR/tracing_on
+echo >$TR/trace
 echo 1 >$TR/events/qeexo/msg/enable
-is "$("$TKWRITE" $CTL "emit_bad json")" EBADMSG "qeexo:msg enabled in ftrace (no reader): a bad payload is rejected"
+echo 1 >$TR/tracing_on
+is "$("$TKWRITE" $CTL "emit_bad json")" EPROTO "qeexo:msg in ftrace, no reader: a payload that is not JSON is delivered as a string"
+is "$("$TKWRITE" $CTL "emit_bad event")" EPROTO "qeexo:msg in ftrace, no reader: so is an event name with a space"
+is "$("$TKWRITE" $CTL "emit_bad big")" EMSGSIZE "qeexo:msg in ftrace, no reader: a payload over 1024 bytes is rejected"
+is "$("$TKWRITE" $CTL "emit 1 a_32_character_event_name_xxxxxx")" ENAMETOOLONG \
+	"qeexo:msg in ftrace, no reader: an event name of 32 characters is rejected"
+echo 0 >$TR/tracing_on
 echo 0 >$TR/events/qeexo/msg/enable
-is "$(pfield rej_payload)" $((pe + 1)) "and counted"
+check "tracefs shows the payload as given" -- grep -q "msg: uuid=$UUID session=[0-9]* event=x data={ hello_world: true }" $TR/trace
+check "and the event name as given" -- grep -q "msg: uuid=$UUID session=[0-9]* event=no spaces data={}" $TR/trace
+is "$(grep -c "msg: uuid=$UUID" $TR/trace)" 2 "and no rejected message"
+set -- $r0
+is "$(rejs)" "$(($1 + 1)) $2 $(($3 + 1))" "the two rejections are counted (rej_event, rej_size), the payload is not"
+echo >$TR/trace
+echo 1 >$TR/tracing_on
 
 # ---- overload: a reader that does not read ----
 rmmod tksample && rmmod tkcore

@@ -117,12 +117,12 @@ is "$(metric "$tmp/e1.txt" "qeexo_event_producer_sessions_total{$PL}")" 1 "event
 is "$(metric "$tmp/e1.txt" "qeexo_event_producer_dropped_records_total{$PL}")" 0 "events: no drops without a reader"
 is "$(metric "$tmp/e1.txt" qeexo_events_readers)" 0 "events: no reader"
 is "$(metric "$tmp/e1.txt" qeexo_events_buffer_bytes)" $(( $(cat $QX/events/buffer_kb) * 1024 )) "events: buffer bytes = buffer_kb x 1024"
-# A payload is checked where it is delivered: enable qeexo:msg meanwhile.
-TR=/sys/kernel/tracing
-[ -d $TR/events ] || mount -t tracefs nodev $TR 2>/dev/null
-echo 1 >$TR/events/qeexo/msg/enable
-is "$("$TKWRITE" $CTL "emit_bad json")" EBADMSG "tksample: a payload that is not JSON rejected (qeexo:msg enabled)"
-echo 0 >$TR/events/qeexo/msg/enable
+# A payload is parsed on its way to the reader: open it meanwhile.
+cat /dev/qeexo_events >/dev/null &
+rd=$!
+for _ in $(seq 200); do [ "$(cat $QX/events/readers)" = 1 ] && break; sleep 0.05; done
+is "$("$TKWRITE" $CTL "emit_bad json")" EBADMSG "tksample: a payload that is not JSON rejected (reader open)"
+kill $rd; wait $rd 2>/dev/null
 is "$("$TKWRITE" $CTL "emit_bad uuid")" EINVAL "tksample: a malformed uuid rejected"
 scrape "$tmp/e2.txt" >/dev/null
 is "$(metric "$tmp/e2.txt" "qeexo_event_producer_rejects_total{$PL,reason=\"payload\"}")" $(( ${pay0:-0} + 1 )) "events: rejects{reason=payload} of tksample moved by 1 (from ${pay0:-none})"
