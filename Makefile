@@ -155,13 +155,17 @@ dkms-source:
 
 # ---- userspace ----
 
-tools: $(HOSTDIR)/tkwrite $(HOSTDIR)/tkload
+tools: $(HOSTDIR)/tkwrite $(HOSTDIR)/tkload $(HOSTDIR)/tkevrate
 
 $(HOSTDIR)/tkload: tests/helpers/tkload.c
 	@mkdir -p $(HOSTDIR)
 	$(CC) $(TOOL_CFLAGS) -o $@ $<
 
 $(HOSTDIR)/tkwrite: tests/helpers/tkwrite.c
+	@mkdir -p $(HOSTDIR)
+	$(CC) $(TOOL_CFLAGS) -o $@ $<
+
+$(HOSTDIR)/tkevrate: tests/helpers/tkevrate.c
 	@mkdir -p $(HOSTDIR)
 	$(CC) $(TOOL_CFLAGS) -o $@ $<
 

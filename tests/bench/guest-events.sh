@@ -14,7 +14,8 @@
 #   plain/ftrace tksample:plain enabled in ftrace
 # The target ratio is msg/ftrace : plain/ftrace <= 1.0 (also measured in
 # short interleaved pairs, the figure to quote on a busy host).  Then end-to-end
-# events per second from emit to a Python reader of /dev/qeexo_events.
+# events per second from emit to a reader of /dev/qeexo_events, in Python
+# and in C.
 . "$(dirname "$0")/../stack/lib.sh"
 unload_all
 N=${TK_BENCH_CALLS:-100000}
@@ -106,19 +107,28 @@ echo 0 >$TR/events/tksample/plain/enable
 q=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f (quartiles %.2f-%.2f)", a[int((NR + 1) / 2)], a[int((NR + 3) / 4)], a[int((3 * NR + 3) / 4)] }')
 echo "  paired: msg/plain in ftrace, median of $PAIRS interleaved pairs of $PN calls: $q (target <= 1.0)"
 
-# End to end: a reader that starts before emit and stops after E2E messages.
-rm -f /tmp/tkevents.rate
-python3 "$TK_TOP/tests/helpers/tkevents.py" rate "$E2E" >/tmp/rate.out &
-rp=$!
-while [ ! -e /tmp/tkevents.rate ]; do sleep 0.1; done
-sleep 0.5
-t0=$(date +%s%N)
-"$TKWRITE" $CTL "emit $E2E" >/dev/null
-t1=$(date +%s%N)
-wait $rp
-read -r lines msgs drops secs < <(sed 's/[a-z]*=//g' /tmp/rate.out)
-awk -v n="$E2E" -v m="$msgs" -v d="$drops" -v s="$secs" -v e="$(( (t1 - t0) / 1000 ))" 'BEGIN {
-	printf "end to end: %d messages emitted in %.3f s (%.0f/s); the reader got %d in %.3f s: %.0f events/s, %d dropped (%.1f%%)\n",
-		n, e / 1e6, n / (e / 1e6), m, s, m / s, d, 100 * d / n }'
+# End to end: a reader that starts before emit and stops after E2E messages,
+# in Python (tkevents.py: a line loop in an interpreter, like a simple
+# consumer) and in C (tkevrate: 256 KiB reads and a memchr() line count, so
+# that the device's part shows).
+e2e() {	# e2e LABEL READER...
+	local label=$1 lines msgs drops secs rp t0 t1
+	shift
+	rm -f /tmp/tkevents.rate
+	"$@" "$E2E" >/tmp/rate.out &
+	rp=$!
+	while [ ! -e /tmp/tkevents.rate ]; do sleep 0.1; done
+	sleep 0.5
+	t0=$(date +%s%N)
+	"$TKWRITE" $CTL "emit $E2E" >/dev/null
+	t1=$(date +%s%N)
+	wait $rp
+	read -r lines msgs drops secs < <(sed 's/[a-z]*=//g' /tmp/rate.out)
+	awk -v l="$label" -v n="$E2E" -v m="$msgs" -v d="$drops" -v s="$secs" -v e="$(( (t1 - t0) / 1000 ))" 'BEGIN {
+		printf "end to end, %s reader: %d messages emitted in %.3f s (%.0f/s); the reader got %d in %.3f s: %.0f events/s, %d dropped (%.1f%%)\n",
+			l, n, e / 1e6, n / (e / 1e6), m, s, m / s, d, 100 * d / n }'
+}
+e2e Python python3 "$TK_TOP/tests/helpers/tkevents.py" rate
+e2e C "$TK_TOP/build/host/tkevrate"
 rmmod tksample
 rmmod tkcore
