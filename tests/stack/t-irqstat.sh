@@ -197,9 +197,19 @@ st=$?
 diag "softirq vectors, worst difference, busiest: $out"
 ok $st "every softirq delta matches /proc/softirqs within 10 + 5%"
 
-# Handler time: some was accounted, max <= total.
-is "$(awk '{ split($5, t, "="); split($6, m, "="); if (m[2] > t[2]) bad++; tot += t[2] } END { print (bad + 0) " " (tot > 0) }' "$WORK/irqs")" "0 1" \
-	"handler time accounted, max_ns <= total_ns on every line"
+# Handler time: some was accounted, max <= total.  Handler time is
+# local_clock(), which has a jiffy's resolution when the kernel could not
+# use the TSC: the debug kernel (no ACPI, so no HPET or PM timer) falls back
+# to the jiffies clocksource when its PIT calibration fails under a busy
+# emulator.  Then a short handler may well measure 0.
+cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
+want_time=1
+case $cs in *jiffies*)
+	want_time=0
+	diag "clocksource $cs: local_clock() counts in jiffies, handler time may be 0" ;;
+esac
+is "$(awk -v w=$want_time '{ split($5, t, "="); split($6, m, "="); if (m[2] > t[2]) bad++; tot += t[2] } END { print (bad + 0) " " (tot > 0 || !w) }' "$WORK/irqs")" "0 1" \
+	"handler time accounted (unless the clock counts in jiffies), max_ns <= total_ns on every line"
 
 # Snapshot fields.
 wr $TEL/snapshot 1 >/dev/null
