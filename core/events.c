@@ -248,6 +248,13 @@ static int tk_ev_reject(struct tk_producer *p, enum tk_ev_rej why, int err)
 	return err;
 }
 
+/* A payload refused with @err: too long (-EMSGSIZE) or else malformed. */
+static int tk_ev_reject_payload(struct tk_producer *p, int err)
+{
+	return tk_ev_reject(p, err == -EMSGSIZE ? TK_EV_REJ_SIZE :
+			    TK_EV_REJ_PAYLOAD, err);
+}
+
 static int tk_ev_greject(enum tk_ev_grej why, int err)
 {
 	this_cpu_inc(tk_ev_grej[why]);
@@ -497,9 +504,7 @@ static int __tk_ev_msg(struct tk_producer *p, const char *event,
 		elen = ret;
 		ret = tk_ev_json_check(json, &len);
 		if (ret)
-			return tk_ev_reject(p, ret == -EMSGSIZE ?
-					    TK_EV_REJ_SIZE : TK_EV_REJ_PAYLOAD,
-					    ret);
+			return tk_ev_reject_payload(p, ret);
 	} else if (trace_msg_enabled()) {
 		/* Into string fields, as a plain tracepoint: measured only. */
 		ret = tk_ev_measure(event, TK_EV_NAME_MAX, -EINVAL,
@@ -510,9 +515,7 @@ static int __tk_ev_msg(struct tk_producer *p, const char *event,
 		ret = tk_ev_measure(json, TK_EV_PAYLOAD_MAX, -EBADMSG,
 				    -EMSGSIZE);
 		if (ret < 0)
-			return tk_ev_reject(p, ret == -EMSGSIZE ?
-					    TK_EV_REJ_SIZE : TK_EV_REJ_PAYLOAD,
-					    ret);
+			return tk_ev_reject_payload(p, ret);
 		len = ret;
 	} else {
 		/* Nobody to deliver to: the strings are not read at all. */
