@@ -218,33 +218,26 @@ static __always_inline unsigned long tk_bytes_eq(unsigned long w,
 	return (w - TK_ONES) & ~w;
 }
 
-/* In a string: the first '"', '\\', control character, NUL or byte >= 0x80. */
-static __always_inline const char *tk_json_plain(const char *s)
+/*
+ * The first byte at or after s that ends a run: with @digits, of digits;
+ * else of string bytes that need no attention (it stops at '"', '\\', a
+ * control character, the NUL and bytes >= 0x80).  @digits is a constant
+ * at every call, so each call compiles to one of the two masks.
+ */
+static __always_inline const char *tk_json_run(const char *s, bool digits)
 {
 	unsigned long w, m;
 	unsigned int nr;
 
 	for (;;) {
 		w = tk_word_at(s, &nr);
-		m = ((w - TK_ONES * 0x20) & ~w) | tk_bytes_eq(w, '"') |
-		    tk_bytes_eq(w, '\\') | w;
+		if (digits)
+			m = (w - TK_ONES * '0') | (w + TK_ONES * (0x80 - '9' - 1)) |
+			    w;
+		else
+			m = ((w - TK_ONES * 0x20) & ~w) | tk_bytes_eq(w, '"') |
+			    tk_bytes_eq(w, '\\') | w;
 		m &= TK_HIGHS;
-		if (m && __ffs(m) / 8 < nr)
-			return s + __ffs(m) / 8;
-		s += nr;
-	}
-}
-
-/* The first byte that is not a digit. */
-static __always_inline const char *tk_json_digits(const char *s)
-{
-	unsigned long w, m;
-	unsigned int nr;
-
-	for (;;) {
-		w = tk_word_at(s, &nr);
-		m = ((w - TK_ONES * '0') | (w + TK_ONES * (0x80 - '9' - 1)) | w) &
-		    TK_HIGHS;
 		if (m && __ffs(m) / 8 < nr)
 			return s + __ffs(m) / 8;
 		s += nr;
@@ -296,7 +289,7 @@ static __always_inline const char *tk_json_string(const char *s)
 	int i;
 
 	for (s++; ; ) {
-		s = tk_json_plain(s);
+		s = tk_json_run(s, false);
 		if (*s == '"')
 			break;
 		if ((unsigned char)*s < 0x20)	/* control or the NUL */
@@ -333,14 +326,14 @@ static __always_inline const char *tk_json_number(const char *s)
 	if (*s == '0')
 		s++;
 	else if (*s >= '1' && *s <= '9')
-		s = tk_json_digits(s + 1);
+		s = tk_json_run(s + 1, true);
 	else
 		return NULL;
 	if (*s == '.') {
 		s++;
 		if (!tk_is_digit(*s))
 			return NULL;
-		s = tk_json_digits(s + 1);
+		s = tk_json_run(s + 1, true);
 	}
 	if (*s == 'e' || *s == 'E') {
 		s++;
@@ -348,7 +341,7 @@ static __always_inline const char *tk_json_number(const char *s)
 			s++;
 		if (!tk_is_digit(*s))
 			return NULL;
-		s = tk_json_digits(s + 1);
+		s = tk_json_run(s + 1, true);
 	}
 	return s;
 }
