@@ -41,6 +41,15 @@ is() {	# is GOT EXPECTED DESCRIPTION
 	fi
 }
 
+# skip DESCRIPTION REASON: a check that does not apply here (a kernel
+# without the feature it is about).  The runner counts it as skipped, not
+# passed, and the closing line says how many.  A check the run is there to
+# prove must never skip: when it cannot be made, it fails (ok 1) and says why.
+skip() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $1 # SKIP $2"
+}
+
 diag() { echo "# $*"; }
 
 done_testing() {
