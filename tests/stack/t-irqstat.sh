@@ -296,8 +296,11 @@ check "irqstat device gone" -- test ! -e $IQ
 # seed mode goes to the keyboard line 1, which i8042 requests with
 # IRQF_SHARED: kbd_traffic makes the emulated keyboard answer.
 # Which of the two applies is read off the kernel, not found by trying:
-# ttyS0's port flags (/sys/class/tty/ttyS0/flags) carry UPF_SHARE_IRQ
-# (bit 24) exactly when 8250 requested its line with IRQF_SHARED.
+# 8250 requests the line with IRQF_SHARED when the port's flags carry
+# UPF_SHARE_IRQ (bit 24 of /sys/class/tty/ttyS0/flags: a PNP port whose
+# resource says shareable, Debian's 6.12) or, for a legacy platform port
+# (device serial8250, or its port serial8250:0.N from 6.12 on: a kernel
+# without ACPI), when 8250.share_irqs is 1.
 proc4() { awk '$1 == "4:" { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s }' /proc/interrupts; }
 # kbd_traffic N: N times the keyboard command 0xF4 (enable scanning, already
 # on) written to port 0x60 through /dev/port once the controller's input
@@ -325,12 +328,21 @@ tty_irq=$(cat /sys/class/tty/ttyS0/irq 2>/dev/null)
 tty_flags=$(cat /sys/class/tty/ttyS0/flags 2>/dev/null)
 is "$tty_irq" 4 "ttyS0 is on line 4 (/sys/class/tty/ttyS0/irq)"
 check "ttyS0's port flags are readable ('$tty_flags')" -- grep -Eqx '0x[0-9A-Fa-f]+' <<<"$tty_flags"
-r=$(try_load irq=4)
+tty_dev=$(readlink -f /sys/class/tty/ttyS0/device)
+tty_dev=${tty_dev##*/}
+share_irqs=$(cat /sys/module/8250/parameters/share_irqs 2>/dev/null)
+tty_shared=
 if (( ${tty_flags:-0} & (1 << 24) )); then
-	diag "ttyS0 requested line 4 shared (UPF_SHARE_IRQ in its flags $tty_flags): seed mode there"
+	tty_shared="UPF_SHARE_IRQ in its port flags $tty_flags"
+elif [[ $tty_dev == serial8250 || $tty_dev == serial8250:* ]] && [ "$share_irqs" = 1 ]; then
+	tty_shared="a legacy platform port (serial8250) and 8250.share_irqs=1"
+fi
+r=$(try_load irq=4)
+if [ -n "$tty_shared" ]; then
+	diag "ttyS0 requested line 4 shared ($tty_shared): seed mode there"
 	seed_line=4 seed_name=ttyS0 traffic="serial_traffic 3000"
 else
-	diag "ttyS0 requested line 4 unshared (flags ${tty_flags:-unreadable}, no UPF_SHARE_IRQ): irq=4 must be refused; seed mode on line 1 (i8042 keyboard)"
+	diag "ttyS0 requested line 4 unshared (flags ${tty_flags:-unreadable} without UPF_SHARE_IRQ, device ${tty_dev:-unknown}, 8250.share_irqs=${share_irqs:-unreadable}): irq=4 must be refused; seed mode on line 1 (i8042 keyboard)"
 	is "$r" EBUSY "insmod irqstat irq=4 fails with EBUSY (ttyS0 does not share its line here)"
 	[ -e /sys/module/irqstat ] && rmmod irqstat
 	check "irq=4 refused: no module, no handler left" -- sh -c "[ ! -e /sys/module/irqstat ] && ! grep -q irqstat /proc/interrupts"
