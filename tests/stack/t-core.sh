@@ -32,8 +32,12 @@ gaps_after() {
 		[ "$(field "$l" seq)" -gt "$1" ] && field "$l" uptime_ns
 	done | awk 'NR > 1 {printf "%d\n", ($1 - p) / 1000000} {p = $1}'
 }
+# The load's snapshot, bracketed: u0 before insmod, u1 once it appeared
+# (it is taken by a worker, maybe after insmod returned).
 u0=$(uptime_ms)
 check "insmod tkcore" -- load_core
+wait_seq 1
+u1=$(uptime_ms)
 for f in "$QX" "$TEL" "$QX/profiler" "$KTEL"; do
 	check "$f exists" -- test -d "$f"
 done
@@ -53,14 +57,11 @@ is "$(cat $TEL/features)" "" "no features registered"
 is "$(ls $QX/profiler | grep -v -e power -e subsystem -e uevent)" "" "profiler has no files without krp/kmp"
 
 # ---- the first snapshot, taken at load ----
-# The load queues it at once (it runs in a worker, maybe after insmod
-# returned), then the 5 s timer adds one per interval: how many there are
-# by the time this runs depends on the guest's speed.  What holds at any
-# speed: the first line is seq=1, taken between the start of insmod (u0)
-# and the read after it appeared (u1), and every later one comes
-# log_interval after the one before (the timer's; the load took one).
-wait_seq 1
-u1=$(uptime_ms)
+# The load queues it at once, then the 5 s timer adds one per interval:
+# how many there are by the time this runs depends on the guest's speed.
+# What holds at any speed: the first line is seq=1, taken between u0 and
+# u1, and every later one comes log_interval after the one before (the
+# timer's; the load took one).
 head=$(head -n1 /proc/telemetry)
 check "header line" -- grep -Eq '^# tkcore [0-9.]+ ring_size=10 log_interval=5 enable=1$' <<<"$head"
 s=$(snap_lines | head -n1)
