@@ -297,11 +297,11 @@ ok $((after < before)) "refused resets left the counts alone ($before -> $after)
 aff=$(cat /proc/irq/4/smp_affinity_list 2>/dev/null)
 for ((c = 0; c < ncpu; c++)); do
 	echo $c >/proc/irq/4/smp_affinity_list 2>/dev/null
-	for _ in 1 2 3 4 5; do
+	for try in $(seq 20); do
 		serial_traffic 300
 		[ "$(line_field $IQ/irqs 4 cpu$c)" -ge 20 ] 2>/dev/null && break
 	done
-	diag "line 4 steered to CPU $c (effective: $(cat /proc/irq/4/effective_affinity_list 2>/dev/null)): $(line_field $IQ/irqs 4 cpu$c) there"
+	diag "line 4 steered to CPU $c (effective: $(cat /proc/irq/4/effective_affinity_list 2>/dev/null)): $(line_field $IQ/irqs 4 cpu$c) there after $try bursts"
 done
 [ -n "$aff" ] && echo "$aff" >/proc/irq/4/smp_affinity_list 2>/dev/null
 cat $IQ/irqs >"$WORK/pre"
