@@ -39,11 +39,7 @@ $(HOSTDIR)/test_tkread: tests/unit/test_tkread.c $(EXP_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(EXP_ASAN_CFLAGS) -Itests/unit -o $@ tests/unit/test_tkread.c exporters/tkread.c
 
-.PHONY: unit-tkread
-unit-tkread: $(HOSTDIR)/test_tkread
-	$(HOSTDIR)/test_tkread
-
-unit: unit-tkread
+UNIT_TESTS += $(HOSTDIR)/test_tkread
 
 install: install-exporters
 

@@ -3,10 +3,11 @@
 # `make check`: host unit tests, the style gate, then the module-stack
 # suite booted on every kernel (tests/vm/vmrun): one boot per Debian kernel,
 # three on the debug kernel (its suite in two halves, then the d-*.sh).
-# Prints per-test TAP and a final line "N passed, N failed"; exits non-zero
-# on any failure.
+# Prints per-test TAP and a final line "N passed, N failed, N skipped";
+# exits non-zero on any failure (tests/verdict.sh says what fails).
 #
-#   TK_KERNELS="rel rel"   kernels to boot (default: scripts/kernels.sh)
+#   TK_KERNELS="rel rel"   kernels to boot (default: scripts/kernels.sh);
+#                          "none": no boots (host tests and style gate only)
 #   TK_DEBUG=0             leave out the debug kernel of scripts/debug-kernel.sh
 #                          (KASAN, lockdep, kmemleak; built on first use,
 #                          ~10 min, then cached), which is in the default list
@@ -15,60 +16,51 @@
 #   TK_TESTS="t-core.sh"   guest test files to run (default: all)
 #   TK_SKIP_STYLE=1        skip check-style
 #   TK_GUEST_ONLY=1        skip the host unit tests, host suites and style gate
+#   TK_RESULTS=DIR         where results go (default build/test; emptied first)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-res=$top/build/test
+res=${TK_RESULTS:-$top/build/test}
 rm -rf "$res"
 mkdir -p "$res"
-
-pass=0
-fail=0
-failures=()
 t0=$(date +%s)
 
-# count_tap FILE LABEL: add FILE's TAP results to the totals.
-count_tap() {
-	local p f
-	p=$(grep -c '^ok ' "$1" || true)
-	f=$(grep -c '^not ok ' "$1" || true)
-	pass=$((pass + p))
-	fail=$((fail + f))
-	while IFS= read -r l; do failures+=("$2: $l"); done < <(grep '^not ok ' "$1" || true)
-	if ! grep -q '^1\.\.[0-9]' "$1"; then
-		fail=$((fail + 1))
-		failures+=("$2: did not finish (no TAP plan)")
-	fi
-}
+# result, tap_verdict, run_tap, splat_verdict, klog_verdict, summary
+. tests/verdict.sh
 
-# result OK DESCRIPTION: one pass/fail outside a TAP file.
-result() {
-	if [ "$1" -eq 0 ]; then
-		pass=$((pass + 1)); echo "ok - $2"
-	else
-		fail=$((fail + 1)); failures+=("$2"); echo "not ok - $2"
-	fi
-}
+# TK_KERNELS=none: no boots (the host suites still see the default kernels).
+no_boots=
+[ "${TK_KERNELS:-}" = none ] && { no_boots=1; unset TK_KERNELS; }
+
+exec_verdict tests/host tests/stack
 
 if [ -n "${TK_GUEST_ONLY:-}" ]; then
 	TK_SKIP_STYLE=1
 	make -s tools || result 1 "userspace tools build"
 else
 	echo "# host unit tests"
-	make -s unit >"$res/unit.tap" 2>&1
-	cat "$res/unit.tap"
-	count_tap "$res/unit.tap" unit
+	# Each binary on its own: its TAP plan and its exit status count (a
+	# sanitizer's abort or a leak at exit is a failure, and the binaries
+	# after it still run).
+	if make -s unit-build >"$res/unit-build.log" 2>&1; then
+		result 0 "unit tests build (ASan, UBSan)"
+	else
+		cat "$res/unit-build.log"
+		result 1 "unit tests build (ASan, UBSan)"
+	fi
+	for u in $(make -s unit-list); do
+		echo "# unit $(basename "$u")"
+		run_tap "unit/$(basename "$u")" "$res/unit-$(basename "$u").tap" "$u"
+	done
 
 	make -s tools || result 1 "userspace tools build"
 
 	# Host-side suites of the userspace parts (tests/host/t-*.sh, TAP each).
 	for t in tests/host/t-*.sh; do
-		[ -x "$t" ] || continue
 		name=$(basename "$t" .sh)
 		echo "# host $name"
-		"$t" >"$res/host-$name.tap" 2>&1
-		cat "$res/host-$name.tap"
-		count_tap "$res/host-$name.tap" "host/$name"
+		[ -x "$t" ] || { result 1 "host/$name: not executable, not run"; continue; }
+		run_tap "host/$name" "$res/host-$name.tap" "$t"
 	done
 fi
 
@@ -80,7 +72,9 @@ if [ -z "${TK_SKIP_STYLE:-}" ]; then
 	result $st "check-style (checkpatch --strict, sparse, W=1) clean"
 fi
 
-if [ -n "${TK_KERNELS:-}" ]; then
+if [ -n "$no_boots" ]; then
+	kernels=
+elif [ -n "${TK_KERNELS:-}" ]; then
 	kernels=$TK_KERNELS
 else
 	kernels=$(scripts/kernels.sh) || { result 1 "kernels available"; kernels=; }
@@ -140,6 +134,7 @@ for kver in $kernels; do
 	st=0
 	[ "$files" = "$expect" ] || { st=1; echo "# got: $files"; }
 	result $st "$kver: make install DESTDIR= installs exactly the modules into lib/modules"
+	# Each boot is queued with the exact list of tests it must report.
 	if [ -z "${TK_TESTS:-}" ] && grep -q '^CONFIG_DEBUG_KMEMLEAK=y' "/boot/config-$kver" 2>/dev/null; then
 		i=0
 		while IFS= read -r g; do
@@ -147,7 +142,7 @@ for kver in $kernels; do
 			[ -n "${g// /}" ] && jobs_q+=("$kver|$kver.$i|$g")
 		done < <(debug_groups)
 	else
-		jobs_q+=("$kver|$kver|${TK_TESTS:-}")
+		jobs_q+=("$kver|$kver|${TK_TESTS:-$(cd tests/stack && echo t-*.sh)}")
 	fi
 done
 
@@ -157,7 +152,7 @@ run_job() { # KVER NAME TESTS
 	local out=$res/$2 b0 rc
 	mkdir -p "$out"
 	b0=$(date +%s)
-	echo "# ---- $2: booting for ${3:-all tests}"
+	echo "# ---- $2: booting for $3"
 	# shellcheck disable=SC2086
 	tests/vm/vmrun -q -k "$1" -o "$out" -t "${TK_VM_TIMEOUT:-2400}" -- \
 		tests/stack/guest.sh $3 >"$out/vmrun.log" 2>&1
@@ -182,6 +177,12 @@ done
 wait
 trap - INT TERM
 
+# The verdict of each boot: it must have run to the end, every test it was
+# given must have reported (TAP plan, exit status), and no kernel log of it
+# may hold a splat: the boot's, each test's own (tests/stack/guest.sh clears
+# the ring between tests and marks each test's start and end, so a lost
+# line is noticed), the one after the last test, and the kernel's lines on
+# the serial console (what a crash leaves behind when no log was saved).
 for j in "${jobs_q[@]}"; do
 	IFS='|' read -r kver name tests <<<"$j"
 	out=$res/$name
@@ -190,27 +191,20 @@ for j in "${jobs_q[@]}"; do
 	124) result 1 "$name: guest timed out" ;;
 	125) result 1 "$name: guest ended without a result (panic or crash)"
 	     tail -n 40 "$out/console.log" ;;
-	*) result 0 "$name: guest ran to the end" ;;
+	130) result 1 "$name: interrupted" ;;
+	*) [ -e "$out/guest.done" ]
+	   result $? "$name: guest ran every test to the end (guest rc $vmrc)" ;;
 	esac
-	for tap in "$out"/t-*.tap "$out"/d-*.tap; do
-		[ -e "$tap" ] || continue
-		count_tap "$tap" "$name/$(basename "$tap" .tap)"
+	splat_verdict "$out/boot.dmesg" "$name/boot"
+	for t in $tests; do
+		tn=${t%.sh}
+		tap_verdict "$out/$tn.tap" "$name/$tn" "$(cat "$out/$tn.rc" 2>/dev/null)"
+		[ -e "$out/$tn.tap" ] && klog_verdict "$out/$tn.dmesg" "$name/$tn" "$tn"
 	done
-	# Any splat in the guest's kernel log fails the run (tests/splat.ere:
-	# WARN, BUG, Oops, lockdep, KASAN, UBSAN, DEBUG_OBJECTS reports, ...).
-	if [ -s "$out/dmesg.txt" ]; then
-		splat=$(grep -Ef tests/splat.ere "$out/dmesg.txt" || true)
-		[ -n "$splat" ] && printf '%s\n' "$splat" | head -n 40
-		result "$([ -z "$splat" ] && echo 0 || echo 1)" "$name: guest dmesg free of WARN/BUG/Oops/lockdep/KASAN"
-	else
-		result 1 "$name: guest dmesg captured"
-	fi
+	[ -e "$out/dmesg.txt" ] && splat_verdict "$out/dmesg.txt" "$name/after the tests"
+	kernel_lines <"$out/console.log" >"$out/console.kernel"
+	splat_verdict "$out/console.kernel" "$name/serial console"
 done
 
 echo "# total wall time $(( $(date +%s) - t0 )) s"
-if [ ${#failures[@]} -gt 0 ]; then
-	echo "# failures:"
-	printf '#   %s\n' "${failures[@]}"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -500,6 +500,14 @@ static void emit_json(const struct top_frame *f)
 
 /* ---- the terminal ---- */
 
+/*
+ * The signals that end or suspend the view (and SIGWINCH) stay blocked
+ * from before the terminal is touched until it is restored: they are only
+ * taken inside ppoll() in wait_keys(), where the handler just notes them,
+ * and the main loop restores the terminal before dying of the signal.  So
+ * no signal can find the terminal raw with the original settings not yet
+ * saved, or the handlers not yet installed.
+ */
 static struct termios saved_tio;
 static bool tio_raw;
 static volatile sig_atomic_t got_sig, got_winch, got_tstp;
@@ -514,6 +522,25 @@ static void on_signal(int sig)
 		got_sig = sig;
 }
 
+static int tio_set(const struct termios *t)
+{
+	int r;
+
+	/*
+	 * TCSANOW: TCSADRAIN and TCSAFLUSH first wait for the output to drain,
+	 * which does not end while the output is stopped (^S, a serial line's
+	 * flow control) and fails with EINTR on a signal; TCSAFLUSH also
+	 * throws away what was typed ahead (a 'q' typed while tkctl starts
+	 * was lost, and the view never quit; the next command typed before
+	 * quitting).  Output already queued is sent the same way in both
+	 * modes: only ICANON and ECHO differ.
+	 */
+	do
+		r = tcsetattr(STDIN_FILENO, TCSANOW, t);
+	while (r && errno == EINTR);
+	return r;
+}
+
 /* Keys one at a time, no echo; ^C and ^Z still signal. */
 static void term_enter(void)
 {
@@ -524,21 +551,25 @@ static void term_enter(void)
 		t.c_lflag &= ~(ICANON | ECHO);
 		t.c_cc[VMIN] = 1;
 		t.c_cc[VTIME] = 0;
-		if (!tcsetattr(STDIN_FILENO, TCSAFLUSH, &t))
+		if (!tio_set(&t))
 			tio_raw = true;
 	}
 	fputs("\033[?25l\033[H\033[2J", stdout);	/* hide the cursor, clear */
 	fflush(stdout);
 }
 
-/* The last frame stays on screen, the prompt comes below it. */
+/*
+ * The terminal's settings first: writing may block (output stopped with
+ * ^S, a terminal nobody reads) or fail, and must not keep the terminal
+ * raw.  The last frame stays on screen, the prompt comes below it.
+ */
 static void term_leave(void)
 {
+	if (tio_raw)
+		tio_set(&saved_tio);
+	tio_raw = false;
 	fputs("\033[?25h\n", stdout);
 	fflush(stdout);
-	if (tio_raw)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
-	tio_raw = false;
 }
 
 static void term_size(int *cols, int *rows)
@@ -696,12 +727,14 @@ int cmd_top(int argc, char **argv, const char *proc_root, bool json)
 		return ret;
 	}
 	if (interactive) {
+		/* blocked first: none is taken before the terminal is restorable */
 		sigemptyset(&block);
-		for (k = 0; k < sizeof(sigs) / sizeof(sigs[0]); k++) {
+		for (k = 0; k < sizeof(sigs) / sizeof(sigs[0]); k++)
 			sigaddset(&block, sigs[k]);
-			sigaction(sigs[k], &sa, NULL);
-		}
 		sigprocmask(SIG_BLOCK, &block, &waitmask);
+		sa.sa_mask = block;
+		for (k = 0; k < sizeof(sigs) / sizeof(sigs[0]); k++)
+			sigaction(sigs[k], &sa, NULL);
 		term_enter();
 	}
 	next = now_ms();
@@ -750,12 +783,17 @@ int cmd_top(int argc, char **argv, const char *proc_root, bool json)
 	if (interactive) {
 		term_leave();
 		if (got_sig) {
+			struct sigaction dfl = { .sa_handler = SIG_DFL };
+			sigset_t m;
+
 			frame_free(&fr[0]);
 			frame_free(&fr[1]);
 			/* die of the signal, as the caller expects */
-			signal(got_sig, SIG_DFL);
-			sigprocmask(SIG_UNBLOCK, &block, NULL);
-			raise(got_sig);
+			sigaction(got_sig, &dfl, NULL);
+			sigemptyset(&m);
+			sigaddset(&m, got_sig);
+			raise(got_sig);		/* pending until unblocked */
+			sigprocmask(SIG_UNBLOCK, &m, NULL);
 		}
 	}
 	frame_free(&fr[0]);

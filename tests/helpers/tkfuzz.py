@@ -139,6 +139,167 @@ class KmpModel:
         return 0
 
 
+# ---- grammars of the command files ----
+# Each returns the errno the module's (or the driver core's) parser gives an
+# input that is not valid in the file's grammar, or None for a valid one
+# (whose outcome then depends on state: an unknown symbol, a full array,
+# ...).  A write the grammar rejects must fail with that errno: an accepted
+# garbage write is bad.
+
+KRP_NAME_MAX = 127	# krp/krp_util.h
+KRP_MAX_FUNCS = 1024	# krp/krp_main.c
+KRP_NAME_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
+
+
+def krp_funcs_syntax(b):
+    """krp's funcs (krp_main.c funcs_write, krp_util.c): "add LIST",
+    "del LIST", "reset" or "reset LIST", one optional trailing newline;
+    LIST is NAME[,NAME]... of [A-Za-z0-9_.]{1,127}, no name twice (a second
+    trailing newline is dropped with the list's)."""
+    if len(b) >= PAGE:
+        return errno.E2BIG
+    if b.endswith(b"\n"):
+        b = b[:-1]
+    for w, needs in ((b"add", True), (b"del", True), (b"reset", False)):
+        if not b.startswith(w):
+            continue
+        if len(b) == len(w):
+            return errno.EINVAL if needs else None
+        if b[len(w):len(w) + 1] != b" " or len(b) == len(w) + 1:
+            return errno.EINVAL
+        args = b[len(w) + 1:]
+        break
+    else:
+        return errno.EINVAL
+    if args.endswith(b"\n"):
+        args = args[:-1]
+    if not args:
+        return None
+    seen = []
+    for name in args.split(b","):
+        if not name or any(c not in KRP_NAME_CHARS for c in name):
+            return errno.EINVAL
+        if len(name) > KRP_NAME_MAX:
+            return errno.ENAMETOOLONG
+        if len(seen) == KRP_MAX_FUNCS:
+            return errno.E2BIG
+        if name in seen:
+            return errno.EINVAL
+        seen.append(name)
+    return None
+
+
+LEAKSIM_CTL_MAX = 64	# leaksim/leaksim.c
+LEAKSIM_CMDS = {b"free": 0, b"kmalloc_dropped": 4096, b"kmalloc_held": 4096,
+                b"vmalloc_dropped": 4096, b"vmalloc_held": 4096, b"region": 1024,
+                b"region_fill": (1 << 32) - 1}
+
+
+def leaksim_syntax(b):
+    """leaksim's control (leaksim_parse()): "free", or "CMD N" with N a
+    decimal in 0..max of CMD, one optional trailing newline, at most 64
+    bytes."""
+    if len(b) > LEAKSIM_CTL_MAX:
+        return errno.EINVAL
+    s = b[:-1] if b.endswith(b"\n") else b
+    sp = s.find(b" ")
+    name = s if sp < 0 else s[:sp]
+    if name not in LEAKSIM_CMDS:
+        return errno.EINVAL
+    mx = LEAKSIM_CMDS[name]
+    if not mx:
+        return errno.EINVAL if sp >= 0 else None
+    if sp < 0:
+        return errno.EINVAL
+    e, _ = u32_range(0, mx)(b[sp + 1:])	# the number with the newline, if any
+    return e or None
+
+
+TKS_CTL_MAX = 64	# samples/tksample.c
+TKS_EMIT_MAX = 10000000
+
+
+def tksample_syntax(b):
+    """tksample's control (control_store()): "stream_start", "stream_stop",
+    "emit_bad KIND", "emit N [EVENT]", "bench_msg N", "bench_plain N" with
+    N a decimal in 1..10^7, one optional trailing newline, no NUL, at most
+    64 bytes.  The words split at the first two spaces; EVENT is the rest.
+    emit_bad never succeeds (EPROTO when its invalid call was accepted)."""
+    if len(b) > TKS_CTL_MAX or b"\x00" in b:
+        return errno.EINVAL
+    if b.endswith(b"\n"):
+        b = b[:-1]
+    cmd, sp, rest = b.partition(b" ")
+    arg, sp2, arg2 = rest.partition(b" ")
+    if cmd in (b"stream_start", b"stream_stop") and not sp:
+        return None
+    if cmd == b"emit_bad" and sp and not sp2:
+        return None
+    if cmd in (b"emit", b"bench_msg", b"bench_plain") and sp and (not sp2 or cmd == b"emit"):
+        e, _ = u32_range(1, TKS_EMIT_MAX)(arg)
+        return e or None
+    return errno.EINVAL
+
+
+UEVENT_ACTIONS_OK = (b"add", b"remove", b"change", b"move", b"online", b"offline", b"bind",
+                     b"unbind")
+HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+def k_isalnum(c):
+    """The kernel's isalnum() (lib/ctype.c: ASCII, plus Latin-1 letters)."""
+    return (0x30 <= c <= 0x39 or 0x41 <= c <= 0x5a or 0x61 <= c <= 0x7a or
+            (0xc0 <= c <= 0xff and c not in (0xd7, 0xf7)))
+
+
+def uevent_syntax(b):
+    """The driver core's uevent (uevent_store(), kobject_synth_uevent() of
+    lib/kobject_uevent.c): ACTION [UUID [KEY=VALUE]...], ACTION one of
+    add remove change move online offline bind unbind, then one space and a
+    UUID (8-4-4-4-12 hex digits), each pair after one space, KEY and VALUE
+    [A-Za-z0-9]+ (the kernel's isalnum()); one trailing newline or NUL
+    dropped (before the arguments once more)."""
+    n = len(b)
+    if n and b[n - 1] in (0x0a, 0x00):
+        n -= 1
+    if not n:
+        return errno.EINVAL
+    sp = None
+    for i in range(n):	# strnchr(): stops at a NUL
+        if b[i] == 0:
+            break
+        if b[i] == 0x20:
+            sp = i
+            break
+    if b[:sp if sp is not None else n] not in UEVENT_ACTIONS_OK:
+        return errno.EINVAL
+    if sp is None:
+        return None
+    a = b[sp + 1:]
+    m = len(a)
+    if m and a[m - 1] in (0x0a, 0x00):
+        m -= 1
+    if m < 36 or not all(a[i] == 0x2d if i in (8, 13, 18, 23) else a[i] in HEX for i in range(36)):
+        return errno.EINVAL
+    i, end = 36, m - 1
+    while i <= end:
+        if a[i] != 0x20:
+            return errno.EINVAL
+        i += 1
+        for delim in (0x3d, 0x20):	# KEY up to '=', VALUE up to ' ' or the end
+            j = i
+            while j <= end and a[j] != delim:
+                if not k_isalnum(a[j]):
+                    return errno.EINVAL
+                j += 1
+            if j == i or (delim == 0x3d and j > end):
+                return errno.EINVAL
+            i = j + 1 if delim == 0x3d else j
+            if delim == 0x3d and i > end:
+                return errno.EINVAL
+    return None
+
+
 # ---- inputs ----
 
 NUMS = [b"0", b"1", b"-1", b"-0", b"+0", b"+1", b"2", b"3600", b"3601", b"100",
@@ -259,6 +420,8 @@ class Target:
     def __init__(self, path, rnd):
         self.path = path
         self.model = None	# bytes -> (errno, value): exact expected outcome
+        self.syntax = None	# bytes -> errno of an input the grammar rejects, None if valid
+        self.never_ok = lambda b: False	# valid inputs that must fail all the same
         self.readback = None	# a file whose content a rejected write must not change
         self.extra = lambda r: None
         self.safe = lambda b: b
@@ -285,11 +448,13 @@ class Target:
             self.extra = lambda r: r.choice([b"", b"0x", b"0X"]) + ("%x" % (r.getrandbits(64) & ~r.choice([0, 7]))).encode() + r.choice([b"", b"\n"])
         elif base == "funcs":
             self.extra = funcs_input
+            self.syntax = krp_funcs_syntax
             self.allowed = {errno.EINVAL, errno.E2BIG, errno.ENOENT, errno.EEXIST, errno.ENOSPC,
                             errno.ENAMETOOLONG, errno.ERANGE}
         elif base == "control" and parent == "leaksim":
             self.extra = leaksim_input
             self.safe = leaksim_safe
+            self.syntax = leaksim_syntax
             # ENXIO: region_fill without a region; ENOSPC: the held array is full
             self.allowed = {errno.EINVAL, errno.ERANGE, errno.ENXIO, errno.ENOSPC}
             self.readback = [os.path.join(os.path.dirname(path), f) for f in
@@ -297,6 +462,8 @@ class Target:
         elif base == "control" and parent == "tksample":
             self.extra = tksample_input
             self.safe = tksample_safe
+            self.syntax = tksample_syntax
+            self.never_ok = lambda b: b.startswith(b"emit_bad ")
             # emit_bad passes on the errno of the invalid call it made, or
             # EPROTO when the call was accepted: with no consumer attached
             # (none here) a bad event name or payload is not read, so
@@ -309,6 +476,7 @@ class Target:
             self.readback = [os.path.join(os.path.dirname(path), "last_ns")]
         elif base == "uevent":
             self.extra = lambda r: r.choice(UEVENT_ACTIONS) + r.choice(SUFFIX)
+            self.syntax = uevent_syntax
             self.allowed = {errno.EINVAL, errno.ENODEV}
         if rw and self.readback is None:
             self.readback = [path]
@@ -373,8 +541,13 @@ def fuzz(per_file, seed):
             want = kmp.start_w(sent)
         elif base == "scan_end_addr":
             want = kmp.end_w(sent)
+        elif t.syntax:
+            want = t.syntax(sent)
+            if want is None and not e and t.never_ok(sent):
+                bad.append("%s: %r: accepted, but it never succeeds" % (t.path, data[:80]))
         if want is not None and want != e:
-            bad.append("%s: %r: got %s, expected %s" % (t.path, data[:80], ename(e), ename(want)))
+            bad.append("%s: %r: got %s, expected %s%s" % (t.path, data[:80], ename(e), ename(want),
+                                                          " (not in the file's grammar)" if t.syntax and not t.model else ""))
         elif want is None and e and e not in t.allowed:
             bad.append("%s: %r: unexpected errno %s" % (t.path, data[:80], ename(e)))
         if not e and data and r != len(sent):

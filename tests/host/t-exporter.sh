@@ -4,7 +4,8 @@
 # (copied to a temp dir so the test can unload "modules" under it), scraped
 # by Debian's real prometheus; promtool on the output; modules missing or
 # vanishing mid-scrape; OpenMetrics negotiation; abuse (10,000 malformed or
-# oversized requests, 200 idle connections) with an RSS bound.  TAP.
+# oversized requests, 200 idle connections); LeakSanitizer at exit and a
+# bound on RSS growth over a long run of the same requests.  TAP.
 #
 # Runs the ASan+UBSan build (build/host/asan/tk-exporter); `make tools`
 # builds it.  Loopback only; every request loop is bounded.
@@ -57,8 +58,10 @@ PD=$SYS/class/qeexo/profiler
 port=$(freeport)
 url=http://127.0.0.1:$port
 
-# ASan: a small quarantine so that RSS reflects the live heap.
-export ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=4:malloc_context_size=8
+# ASan: a small quarantine so that RSS reflects the live heap; LeakSanitizer
+# at exit; atexit=1 prints ASan's statistics from the same exit handlers
+# that run LeakSanitizer's check, the proof that the check ran.
+export ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=4:malloc_context_size=8:atexit=1
 "$EXP" --listen "127.0.0.1:$port" --sysfs-root "$SYS" --proc-root "$PROC" \
 	2>"$tmp/exporter.log" &
 epid=$!
@@ -302,11 +305,6 @@ is "$bad" 0 "300 scrapes while modules flap: all 200"
 is "$(q 'up{job="tk"}')" 1 "prometheus: scrapes succeed throughout"
 
 # ---- abuse ----
-# Round 1 (warm-up: 1,000 bad requests, 200 idle connections, scrapes)
-# brings the heap and MHD's connection pools to their working size; round 2
-# (10,000 bad requests, 200 idle, scrapes) must not grow RSS past the bound
-# below.  VmRSS of /proc/PID/status, in kB.
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$epid/status"; }
 cat >"$tmp/abuse.py" <<'EOF'
 # N malformed or oversized requests on loopback, 4 workers.
 import random, socket, sys, threading, time
@@ -379,12 +377,6 @@ print("code %s time %.3f" % (out.stdout, dt))
 for s in socks:
     s.close()
 EOF
-for _ in $(seq 300); do get "$url/metrics" >/dev/null; done
-python3 "$tmp/abuse.py" "$port" 1000 >/dev/null 2>&1
-python3 "$tmp/idle.py" "$port" "$url" >/dev/null 2>&1
-for _ in $(seq 300); do get "$url/metrics" >/dev/null; done
-rss0=$(rss)
-
 python3 "$tmp/abuse.py" "$port" 10000 >"$tmp/abuse.txt" 2>&1
 sed 's/^/# abuse: /' "$tmp/abuse.txt"
 ok "$(grep -q '^sent 10000 ' "$tmp/abuse.txt"; echo $?)" "10,000 malformed or oversized requests sent"
@@ -396,23 +388,42 @@ sed 's/^/# idle: /' "$tmp/idle.txt"
 read -r _ icode _ itime <"$tmp/idle.txt"
 is "$icode" 200 "scrape with 200 idle connections open: 200"
 ok "$(awk -v t="${itime:-9}" 'BEGIN { exit !(t < 1.0) }'; echo $?)" "scrape with 200 idle connections open answers in < 1 s (${itime}s)"
-for _ in $(seq 300); do get "$url/metrics" >/dev/null; done
+
+# ---- memory: nothing leaks ----
+# The leak check is LeakSanitizer's, when the exporter exits below: it
+# reports every block that nothing points to any more, however small, and
+# every request above ran in this process (scrapes, 404, 405, modules
+# missing and flapping, read errors, the abuse, the idle connections).
+# A leak of 8 bytes a scrape planted in render_metrics() is reported there
+# (and fails the exit status and the no-report checks).
+#
+# Memory still pointed to but growing with each request (a list never
+# emptied) LeakSanitizer cannot see; that shows as steady growth of VmRSS
+# over a long run of the same requests: two windows of 2,000 requests on
+# one keep-alive connection (1,600 scrapes, 200 404s, 200 /healthz).  The
+# first brings the heap, ASan's quarantine (4 MiB) and the connection's
+# pool to their working size (it grows ~3.9 MB); after it the same
+# requests allocate and free the same sizes, and what is left is the
+# allocator's own settling (and Prometheus's scrapes in between): the
+# second window grew 60 to 224 kB in ten runs at load average 8 to 13 on
+# a 2-core host, later windows -68 to +52 kB.  Bound: 1 MiB, fixed, for
+# 2,000 requests, 4.5 times the most seen: anything keeping 512 bytes or
+# more a request fails, run after run.  Smaller growth is below what RSS
+# tells apart in seconds: that is LeakSanitizer's part.
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$epid/status"; }
+window() {	# window: 2,000 requests; prints the HTTP codes' counts
+	curl -s --max-time 60 -w '%{http_code}\n' -o /dev/null "$url/metrics?[1-1600]" \
+		-o /dev/null "$url/nope?[1-200]" -o /dev/null "$url/healthz?[1-200]" |
+		sort | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, $2 }'
+}
+rss0=$(rss)
+codes1=$(window)
 rss1=$(rss)
-echo "# VmRSS ${rss0} kB after the warm-up round, ${rss1} kB after 10,000 bad requests + 200 idle + 300 scrapes"
-# Bound: 2 MiB (ASan+UBSan build, 4 MiB quarantine; docs/performance.md).
-# The allocator's and the quarantine's own swings reach that on a loaded
-# host now and then: a growth over the bound is measured again over one more
-# round, and only growth that repeats (a real leak grows every round) fails.
-grew=$((rss1 - rss0)) again=
-if [ "$grew" -ge 2048 ]; then
-	python3 "$tmp/abuse.py" "$port" 10000 >/dev/null 2>&1
-	python3 "$tmp/idle.py" "$port" "$url" >/dev/null 2>&1
-	for _ in $(seq 300); do get "$url/metrics" >/dev/null; done
-	again=$(( $(rss) - rss1 ))
-fi
-st=1
-[ "$grew" -lt 2048 ] || [ "${again:-2048}" -lt 2048 ] && st=0
-ok $st "RSS flat: grew $grew kB${again:+, then $again kB over one more round} (bound 2048 kB)"
+codes2=$(window)
+rss2=$(rss)
+echo "# VmRSS $rss0 -> $rss1 -> $rss2 kB over two windows of 2,000 requests"
+is "$codes1/$codes2" "1800 x 200, 200 x 404/1800 x 200, 200 x 404" "two windows of 2,000 requests answered"
+ok "$([ $((rss2 - rss1)) -le 1024 ]; echo $?)" "second window: RSS grew $((rss2 - rss1)) kB (bound 1024 kB; first window $((rss1 - rss0)) kB)"
 
 # Environment variables configure it too.
 port2=$(freeport)
@@ -431,9 +442,16 @@ is "$(q 'up{job="tk"}')" 1 "prometheus: still scraping after the abuse"
 kill -TERM $epid
 wait $epid
 is $? 0 "exporter exits 0 on SIGTERM (LeakSanitizer clean)"
-if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' "$tmp/exporter.log" "$tmp/exporter2.log"; then
+# Left main() and ran the exit handlers to the end, LeakSanitizer's check
+# among them (a leak report ends the process before ASan's statistics).
+ok "$(grep -q '^AddressSanitizer exit stats:' "$tmp/exporter.log" &&
+      grep -q '^AddressSanitizer exit stats:' "$tmp/exporter2.log"; echo $?)" \
+	"both exporters finished their exit handlers (LeakSanitizer's check among them)"
+if grep -qE 'ERROR: (Address|Leak)Sanitizer|Sanitizer has encountered|runtime error|^SUMMARY: ' \
+	"$tmp/exporter.log" "$tmp/exporter2.log"; then
 	ok 1 "no sanitizer report"
-	head -n 40 "$tmp/exporter.log" | sed 's/^/#   /'
+	grep -hE -A 30 'ERROR: |Sanitizer has encountered|runtime error' "$tmp/exporter.log" \
+		"$tmp/exporter2.log" | head -n 40 | sed 's/^/#   /'
 else
 	ok 0 "no sanitizer report"
 fi

@@ -6,7 +6,9 @@
 # cases, signs, NULs, valid-but-extreme values) while random readers read
 # every readable file; afterwards no splat, every readable file still parses,
 # the modules unload.  tests/helpers/tkfuzz.py holds the inputs and the exact
-# expected errno of every numeric file (the tk_parse rules); a rejected write
+# expected errno of every numeric file (the tk_parse rules) and the grammar of
+# every command file (krp funcs, the control files, uevent: a write outside
+# it must fail with the parser's errno); a rejected write
 # must leave the file's read-back value (or the counters it drives) as it was.
 # Left out as destructive: leaksim's sized commands above small caps (a
 # 1 GiB region takes the guest's memory; dropped blocks, N=0 only, leak for
@@ -62,7 +64,7 @@ check "$total writes to $files files, >= $FUZZ_N each" -- \
 check "$(field "$summary" total) writes in all, to all $nw writable files (uevent included), >= $FUZZ_N each" -- \
 	test "$(field "$summary" files)" -eq "$nw" -a "$(field "$summary" min)" -ge "$FUZZ_N"
 is "$st $(field "$summary" bad)" "0 0" \
-	"every write: the exact errno of the parse rules, rejected ones change nothing"
+	"every write: the exact errno of the parse rules and grammars (no garbage accepted), rejected ones change nothing"
 r1=$(field "$(cat $T/read.1)" reads)
 check "a concurrent random reader ran ($r1 reads)" -- test "${r1:-0}" -gt 100
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Debug kernel only (guest.sh runs d-*.sh where kmemleak exists): the
+# Debug kernel only (run-all.sh queues d-*.sh on the kmemleak kernel): the
 # kernel's own leak detector agrees with leaksim and kmp, and our modules
 # leak nothing of their own.
 #  1. leaksim drops K kmalloc and V vmalloc blocks and holds H more: a

@@ -163,7 +163,9 @@ check "and leaves no output file" -- test ! -e "$tmp/ev2.json"
 NE=500
 is "$("$TKWRITE" $CTL "emit $NE")" "ok $(printf 'emit %s' $NE | wc -c)" "tksample: emit $NE while tk-logger --events runs"
 for _ in $(seq 600); do grep -q '"type":"session_end"' "$tmp/ev.json" && break; sleep 0.1; done
-sleep 0.7	# one more snapshot line after the events
+# One more snapshot line after the events (the logger writes one each 300 ms).
+kinds() { jq -r 'if .kind == "event" then "E" else "S" end' "$tmp/ev.json" 2>/dev/null | uniq | tr -d '\n'; }
+for _ in $(seq 600); do kinds | grep -q 'E.*S$' && break; sleep 0.1; done
 kill -TERM $lpid
 wait $lpid
 is $? 0 "tk-logger --events exits 0 on SIGTERM"
@@ -218,7 +220,8 @@ is $? 1 "tk-logger --events with tkcore unloaded: exit 1"
 ok "$(grep -q 'qeexo_events: No such file or directory (tkcore is not loaded' "$tmp/noev.err"; echo $?)" \
 	"and says tkcore is not loaded"
 modprobe tkcore log_interval=1
-sleep 0.3
+# until the logger (50 ms interval) has logged tkcore present again
+for _ in $(seq 600); do tail -n 1 "$tmp/flap.json" | jq -e .modules.tkcore >/dev/null 2>&1 && break; sleep 0.1; done
 kill -TERM $lpid
 wait $lpid
 is $? 0 "logger exits 0 on SIGTERM after the modules went and came back"

@@ -112,7 +112,10 @@ T load core log_interval=1 >/dev/null
 cp "$(command -v bash)" /tmp/tkbusy	# a comm of its own
 /tmp/tkbusy -c 'while :; do :; done' &
 busy=$!
-sleep 3	# two samples of tkcore with the loop running
+# Two samples of tkcore with the loop running, however long they take.
+kseq() { awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^seq=/) print substr($i, 5) }' /proc/kmonpro; }
+k0=$(kseq)
+for _ in $(seq 600); do [ "$(kseq)" -ge $((k0 + 2)) ] && break; sleep 0.1; done
 out=$("$TKCTL" top -b -n 2 -d 1 2>&1)
 st=$?
 kill "$busy"
