@@ -818,7 +818,12 @@ static bool tk_ev_next(struct tk_ev_reader *r, struct trace_buffer *rb)
 		r->drops_seen = dropped;
 		return true;
 	}
-	for_each_online_cpu(cpu) {
+	/*
+	 * Every CPU that has a buffer, online or not: the records of a CPU
+	 * that went offline are still there (ring_buffer_peek() is NULL for a
+	 * CPU without a buffer), and tk_ev_readable() counts them too.
+	 */
+	for_each_possible_cpu(cpu) {
 		if (ring_buffer_peek(rb, cpu, &ts, NULL) && ts < best_ts) {
 			best_ts = ts;
 			best = cpu;

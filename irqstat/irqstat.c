@@ -24,9 +24,13 @@
  * from the kernel's own per-CPU kstat counters (those of /proc/softirqs),
  * less a per-CPU baseline taken at load and at reset.
  *
- * Reset runs on every CPU by IPI (on_each_cpu()): interrupts are off there,
- * so it never runs inside a probe of that CPU and each CPU zeroes only its
- * own records.  Readers sum the CPUs with READ_ONCE(); a line read while
+ * Reset runs on every online CPU by IPI (on_each_cpu()): interrupts are off
+ * there, so it never runs inside a probe of that CPU and each CPU zeroes
+ * only its own records.  The records of offline CPUs, which run no probe,
+ * are zeroed by the resetting task with CPU hotplug held off
+ * (cpus_read_lock()), so a CPU that comes back starts from the reset.  The
+ * load-time baseline is taken the same way.  Counts of a CPU that goes
+ * offline stay in the totals.  Readers sum the CPUs with READ_ONCE(); a line read while
  * interrupts arrive may be off by those interrupts.
  *
  * Seed mode (irq=N, seed 000).  A handler added to line N with
@@ -45,6 +49,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irqdesc.h>
@@ -225,12 +230,12 @@ static irqreturn_t irqstat_seed_handler(int irq, void *dev_id)
 	return IRQ_NONE;
 }
 
-/* ---- reset (IPI on each CPU, interrupts off) ---- */
+/* ---- reset (IPI on each online CPU, interrupts off) ---- */
 
-static void irqstat_reset_cpu(void *unused)
+/* Zero @cpu's records: from @cpu itself, or for an offline @cpu. */
+static void irqstat_reset_state(int cpu)
 {
-	struct irqstat_cpu *c = this_cpu_ptr(&irqstat_cpu);
-	int cpu = smp_processor_id();
+	struct irqstat_cpu *c = per_cpu_ptr(&irqstat_cpu, cpu);
 	unsigned int i;
 
 	for (i = 0; i < irqstat_nr; i++) {
@@ -242,6 +247,29 @@ static void irqstat_reset_cpu(void *unused)
 	c->untracked = 0;
 	for (i = 0; i < NR_SOFTIRQS; i++)
 		c->soft_base[i] = kstat_softirqs_cpu(i, cpu);
+}
+
+static void irqstat_reset_cpu(void *unused)
+{
+	irqstat_reset_state(smp_processor_id());
+}
+
+/*
+ * Reset every CPU, online or not.  With CPU hotplug held off, an offline
+ * CPU runs no handler and takes no softirq, so its records are zeroed from
+ * here; it starts from zero (and from today's softirq counts) when it comes
+ * back.
+ */
+static void irqstat_reset_all(void)
+{
+	int cpu;
+
+	cpus_read_lock();
+	on_each_cpu(irqstat_reset_cpu, NULL, 1);
+	for_each_possible_cpu(cpu)
+		if (!cpu_online(cpu))
+			irqstat_reset_state(cpu);
+	cpus_read_unlock();
 }
 
 /* ---- reading ---- */
@@ -443,7 +471,7 @@ static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
 	if (ret)
 		return ret;
 	mutex_lock(&irqstat_reset_lock);
-	on_each_cpu(irqstat_reset_cpu, NULL, 1);
+	irqstat_reset_all();
 	mutex_unlock(&irqstat_reset_lock);
 	return count;
 }
@@ -609,7 +637,7 @@ static int __init irqstat_init(void)
 	ret = irqstat_alloc_lines();
 	if (ret)
 		return ret;
-	on_each_cpu(irqstat_reset_cpu, NULL, 1);
+	irqstat_reset_all();
 	tk_textfile_init(&irqstat_irqs_tf);
 	tk_textfile_init(&irqstat_softirqs_tf);
 
