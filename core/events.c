@@ -3,12 +3,29 @@
  * events.c - tkcore's telemetry event API (<tkcore/events.h>) and its
  * consumers.
  *
- * Producers are kept on an RCU list, under tk_ev_lock for changes.  A
- * producer's handle stays valid until tk_telemetry_unregister() returns,
- * which marks it dead, unlists it and frees it after an RCU grace period:
- * a session or message call that runs concurrently sees either a live
- * producer or -ESHUTDOWN.  Sessions are a single atomic (the open session's
- * number, 0 for none), so the session and message calls take no lock.
+ * Notes on lifetimes and locking:
+ *
+ * - A producer is listed in tk_ev_producers (an RCU list, changed under
+ *   tk_ev_lock) from registration until it is unregistered, by its handle
+ *   or by its id, whichever comes first.  Unlisting marks it dead: every
+ *   later call on it fails with -ESHUTDOWN, every later by-id call with
+ *   -ENOENT, and its id may be registered again.
+ * - It is refcounted: the list holds one reference, and the handle that
+ *   tk_telemetry_register() returns holds another.  A producer registered
+ *   by id (tk_telemetry_register_id(), native.h's register_telemetry())
+ *   has no handle, only the list's reference.  The last put frees it after
+ *   an RCU grace period.  So a handle stays valid until its owner calls
+ *   tk_telemetry_unregister(), even when another module unregistered the
+ *   producer by id in between: the owner's later calls fail with
+ *   -ESHUTDOWN, and its own unregister only drops its reference.
+ * - Every session and message call, by handle or by id, runs inside
+ *   rcu_read_lock(): a call that was already running when the last
+ *   reference went (the owner's unregister racing with its own interrupt
+ *   handler, say) finishes on live memory, even if it is preempted
+ *   (PREEMPT_RCU).  Sessions are a single atomic (the open session's
+ *   number, 0 for none), so these calls take no lock.
+ * - tk_ev_lock: a mutex, taken by register, unregister and the producers
+ *   file; never in the reader's or the producers' fast paths.
  *
  * Every accepted call fires its tracepoint (core/tk_trace.h, system
  * "qeexo").  While /dev/qeexo_events is open, it is also written as a
@@ -40,6 +57,7 @@
 #include <linux/percpu.h>
 #include <linux/poll.h>
 #include <linux/rculist.h>
+#include <linux/refcount.h>
 #include <linux/ring_buffer.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -110,12 +128,13 @@ struct tk_ev_stats {
 
 /**
  * struct tk_producer - a registered producer (opaque to users)
- * @node: entry in tk_ev_producers (RCU)
- * @rcu: frees the producer after unregistration
+ * @node: entry in tk_ev_producers (RCU) while listed
+ * @rcu: frees the producer after its last reference is put
+ * @ref: the list's reference while listed, plus the handle's, if any
  * @stats: per-CPU counters
  * @session: number of the open session, 0 for none
  * @nr_sessions: sessions begun so far (the next one gets this plus one)
- * @dead: set at unregistration
+ * @dead: set when it is unlisted (under tk_ev_lock); never cleared
  * @uuid: id, lower case
  * @name: name
  * @version: version
@@ -123,6 +142,7 @@ struct tk_ev_stats {
 struct tk_producer {
 	struct list_head node;
 	struct rcu_head rcu;
+	refcount_t ref;
 	struct tk_ev_stats __percpu *stats;
 	atomic_t session;
 	atomic_t nr_sessions;
@@ -135,6 +155,8 @@ struct tk_producer {
 static DEFINE_MUTEX(tk_ev_lock);
 static LIST_HEAD(tk_ev_producers);
 static unsigned int tk_ev_nr_producers;
+/* Producers not yet freed, listed or not: checked at unload. */
+static atomic_t tk_ev_nr_alive = ATOMIC_INIT(0);
 
 static DEFINE_PER_CPU(u64, tk_ev_grej[TK_EV_NR_GREJ]);
 /* Records dropped because a CPU's buffer was full, all producers. */
@@ -285,22 +307,10 @@ static struct tk_producer *tk_ev_find(const char *uuid)
 	return NULL;
 }
 
-/**
- * tk_telemetry_register() - register a telemetry producer
- * @uuid: the producer's id, a UUID in 8-4-4-4-12 text form (either case)
- * @name: 1..TK_EV_NAME_MAX characters of [A-Za-z0-9_.-]
- * @version: semantic version, MAJOR.MINOR.PATCH[-pre][+build]
- *
- * The strings are copied.  Fires the qeexo:register tracepoint.
- *
- * Context: process context; may sleep.
- * Return: the producer's handle, valid until tk_telemetry_unregister(); or
- * ERR_PTR() of -EINVAL (malformed @uuid, @name or @version), -ENAMETOOLONG,
- * -EEXIST (@uuid registered), -ENOSPC (TK_EV_MAX_PRODUCERS registered),
- * -ENOMEM.
- */
-struct tk_producer *tk_telemetry_register(const char *uuid, const char *name,
-					  const char *version)
+/* Register a producer with @refs references (the list's, and a handle's). */
+static struct tk_producer *tk_ev_register(const char *uuid, const char *name,
+					  const char *version,
+					  unsigned int refs)
 {
 	struct tk_producer *p;
 	int ret;
@@ -323,6 +333,7 @@ struct tk_producer *tk_telemetry_register(const char *uuid, const char *name,
 		kfree(p);
 		return ERR_PTR(-ENOMEM);
 	}
+	refcount_set(&p->ref, refs);
 	tk_ev_uuid_lower(uuid, p->uuid);
 	strscpy(p->name, name, sizeof(p->name));
 	strscpy(p->version, version, sizeof(p->version));
@@ -333,6 +344,7 @@ struct tk_producer *tk_telemetry_register(const char *uuid, const char *name,
 	else if (tk_ev_nr_producers >= TK_EV_MAX_PRODUCERS)
 		ret = tk_ev_greject(TK_EV_GREJ_FULL, -ENOSPC);
 	if (!ret) {
+		atomic_inc(&tk_ev_nr_alive);
 		list_add_tail_rcu(&p->node, &tk_ev_producers);
 		tk_ev_nr_producers++;
 		trace_register(p->uuid, p->name, p->version);
@@ -347,7 +359,48 @@ struct tk_producer *tk_telemetry_register(const char *uuid, const char *name,
 	}
 	return p;
 }
+
+/**
+ * tk_telemetry_register() - register a telemetry producer
+ * @uuid: the producer's id, a UUID in 8-4-4-4-12 text form (either case)
+ * @name: 1..TK_EV_NAME_MAX characters of [A-Za-z0-9_.-]
+ * @version: semantic version, MAJOR.MINOR.PATCH[-pre][+build]
+ *
+ * The strings are copied.  Fires the qeexo:register tracepoint.  The
+ * caller owns the returned handle: it stays valid until the caller passes
+ * it to tk_telemetry_unregister(), even if the producer is unregistered by
+ * its id before that (its calls then fail with -ESHUTDOWN).
+ *
+ * Context: process context; may sleep.
+ * Return: the producer's handle; or ERR_PTR() of -EINVAL (malformed @uuid,
+ * @name or @version), -ENAMETOOLONG, -EEXIST (@uuid registered), -ENOSPC
+ * (TK_EV_MAX_PRODUCERS registered), -ENOMEM.
+ */
+struct tk_producer *tk_telemetry_register(const char *uuid, const char *name,
+					  const char *version)
+{
+	return tk_ev_register(uuid, name, version, 2);
+}
 EXPORT_SYMBOL_GPL(tk_telemetry_register);
+
+/**
+ * tk_telemetry_register_id() - register a producer known only by its id
+ * @uuid: the producer's id
+ * @name: its name
+ * @version: its version
+ *
+ * As tk_telemetry_register(), but no handle is kept: the producer is used
+ * through the by-id calls and ends with tk_telemetry_unregister_id().
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or the errors of tk_telemetry_register().
+ */
+int tk_telemetry_register_id(const char *uuid, const char *name,
+			     const char *version)
+{
+	return PTR_ERR_OR_ZERO(tk_ev_register(uuid, name, version, 1));
+}
+EXPORT_SYMBOL_GPL(tk_telemetry_register_id);
 
 static void tk_ev_free_rcu(struct rcu_head *rcu)
 {
@@ -355,30 +408,42 @@ static void tk_ev_free_rcu(struct rcu_head *rcu)
 
 	free_percpu(p->stats);
 	kfree(p);
+	atomic_dec(&tk_ev_nr_alive);
 }
 
-/* Caller holds tk_ev_lock. */
-static void tk_ev_unregister_locked(struct tk_producer *p)
+/* Drop a reference; the last frees @p once running calls are done. */
+static void tk_ev_put(struct tk_producer *p)
 {
+	if (refcount_dec_and_test(&p->ref))
+		call_rcu(&p->rcu, tk_ev_free_rcu);
+}
+
+/* Unlist @p and drop the list's reference.  Caller holds tk_ev_lock. */
+static void tk_ev_unlist_locked(struct tk_producer *p)
+{
+	lockdep_assert_held(&tk_ev_lock);
 	WRITE_ONCE(p->dead, true);
 	list_del_rcu(&p->node);
 	tk_ev_nr_producers--;
 	trace_unregister(p->uuid, p->name);
 	tk_ev_emit(p, TK_EV_UNREGISTER, atomic_read(&p->session), NULL, 0,
 		   NULL, 0);
-	call_rcu(&p->rcu, tk_ev_free_rcu);
+	tk_ev_put(p);
 }
 
 /**
- * tk_telemetry_unregister() - unregister a producer
+ * tk_telemetry_unregister() - unregister a producer and drop its handle
  * @p: the handle tk_telemetry_register() returned; NULL or an error
  *	pointer is ignored
  *
- * An open session is closed without a session_end event.  Fires the
- * qeexo:unregister tracepoint.  Calls on @p that run concurrently fail with
- * -ESHUTDOWN; once this returns, @p must not be used again (its memory is
- * freed after an RCU grace period).  Call it before the module that
- * registered @p is unloaded.
+ * Unless it was already unregistered by its id, the producer is unlisted:
+ * an open session is closed without a session_end event and the
+ * qeexo:unregister tracepoint fires.  A call on @p that was already running
+ * when this was called finishes safely, with -ESHUTDOWN if it looks after
+ * the producer died; no call may start on @p once this has been called,
+ * and @p must not be used again (its memory is freed after an RCU grace
+ * period).  The owner of @p must call it exactly once, before its module
+ * is unloaded.
  *
  * Context: process context; may sleep.
  */
@@ -389,8 +454,10 @@ void tk_telemetry_unregister(struct tk_producer *p)
 		return;
 	}
 	mutex_lock(&tk_ev_lock);
-	tk_ev_unregister_locked(p);
+	if (!p->dead)
+		tk_ev_unlist_locked(p);
 	mutex_unlock(&tk_ev_lock);
+	tk_ev_put(p);
 }
 EXPORT_SYMBOL_GPL(tk_telemetry_unregister);
 
@@ -434,9 +501,14 @@ static int __tk_ev_session_begin(struct tk_producer *p, const char *session)
  */
 int tk_telemetry_session_begin(struct tk_producer *p, const char *session)
 {
+	int ret;
+
 	if (IS_ERR_OR_NULL(p))
 		return tk_ev_greject(TK_EV_GREJ_HANDLE, -EINVAL);
-	return __tk_ev_session_begin(p, session);
+	rcu_read_lock();
+	ret = __tk_ev_session_begin(p, session);
+	rcu_read_unlock();
+	return ret;
 }
 EXPORT_SYMBOL_GPL(tk_telemetry_session_begin);
 
@@ -466,9 +538,14 @@ static int __tk_ev_session_end(struct tk_producer *p)
  */
 int tk_telemetry_session_end(struct tk_producer *p)
 {
+	int ret;
+
 	if (IS_ERR_OR_NULL(p))
 		return tk_ev_greject(TK_EV_GREJ_HANDLE, -EINVAL);
-	return __tk_ev_session_end(p);
+	rcu_read_lock();
+	ret = __tk_ev_session_end(p);
+	rcu_read_unlock();
+	return ret;
 }
 EXPORT_SYMBOL_GPL(tk_telemetry_session_end);
 
@@ -488,6 +565,7 @@ static int __tk_ev_msg(struct tk_producer *p, const char *event,
 		       const char *json)
 {
 	size_t elen, len;
+	bool reader;
 	int ret;
 	u32 nr;
 
@@ -496,7 +574,12 @@ static int __tk_ev_msg(struct tk_producer *p, const char *event,
 	nr = atomic_read(&p->session);
 	if (!nr)
 		return tk_ev_reject(p, TK_EV_REJ_NO_SESSION, -ENOTCONN);
-	if (static_branch_unlikely(&tk_ev_reader_on)) {
+	/*
+	 * The reader is looked at once: one that opens after this point does
+	 * not get the message, so every message it gets was checked for it.
+	 */
+	reader = static_branch_unlikely(&tk_ev_reader_on);
+	if (reader) {
 		/* Into JSON lines: the strings must be what they claim. */
 		ret = tk_ev_name_check(event);
 		if (ret < 0)
@@ -525,7 +608,8 @@ static int __tk_ev_msg(struct tk_producer *p, const char *event,
 	this_cpu_inc(p->stats->msgs);
 	/* The checks measured every string: the tracepoint need not. */
 	trace_msg(p->uuid, nr, event, elen, json, len);
-	tk_ev_emit(p, TK_EV_MSG, nr, event, elen, json, len);
+	if (reader)
+		tk_ev_write(p, TK_EV_MSG, nr, event, elen, json, len);
 	return 0;
 }
 
@@ -565,9 +649,14 @@ static int __tk_ev_msg(struct tk_producer *p, const char *event,
 int tk_telemetry_msg(struct tk_producer *p, const char *event,
 		     const char *json)
 {
+	int ret;
+
 	if (IS_ERR_OR_NULL(p))
 		return tk_ev_greject(TK_EV_GREJ_HANDLE, -EINVAL);
-	return __tk_ev_msg(p, event, json);
+	rcu_read_lock();
+	ret = __tk_ev_msg(p, event, json);
+	rcu_read_unlock();
+	return ret;
 }
 EXPORT_SYMBOL_GPL(tk_telemetry_msg);
 
@@ -592,8 +681,13 @@ static struct tk_producer *tk_ev_lookup(const char *uuid)
 }
 
 /**
- * tk_telemetry_unregister_id() - tk_telemetry_unregister() by id
+ * tk_telemetry_unregister_id() - unregister a producer by its id
  * @uuid: the producer's id
+ *
+ * Unlists the producer as tk_telemetry_unregister() does.  It may be one
+ * another module registered: a handle its owner still holds stays valid,
+ * its calls fail with -ESHUTDOWN, and the owner's tk_telemetry_unregister()
+ * then only releases it.  A second call for the same id fails with -ENOENT.
  *
  * Context: process context; may sleep.
  * Return: 0; -EINVAL for a malformed @uuid, -ENOENT when it is not
@@ -606,7 +700,7 @@ int tk_telemetry_unregister_id(const char *uuid)
 	mutex_lock(&tk_ev_lock);
 	p = tk_ev_lookup(uuid);
 	if (!IS_ERR(p))
-		tk_ev_unregister_locked(p);
+		tk_ev_unlist_locked(p);
 	mutex_unlock(&tk_ev_lock);
 	return PTR_ERR_OR_ZERO(p);
 }
@@ -1058,9 +1152,13 @@ void tk_events_exit(void)
 	list_for_each_entry_safe(p, tmp, &tk_ev_producers, node) {
 		pr_warn("producer %s (%s) was not unregistered\n", p->uuid,
 			p->name);
-		tk_ev_unregister_locked(p);
+		tk_ev_unlist_locked(p);
 	}
 	mutex_unlock(&tk_ev_lock);
 	rcu_barrier();
+	/* A handle whose owner unloaded without tk_telemetry_unregister(). */
+	if (atomic_read(&tk_ev_nr_alive))
+		pr_warn("%d producer handle(s) never released by their owners\n",
+			atomic_read(&tk_ev_nr_alive));
 	tk_textfile_destroy(&tk_ev_producers_tf);
 }

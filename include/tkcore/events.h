@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * events.h - the telemetry event API of tkcore (issue 9, seed 004).
+ * events.h - the telemetry event API of tkcore.
  *
  * Kernel code registers a producer (a UUID, a name and a semantic version),
  * opens a named session on it, emits messages (an event name and a JSON
@@ -37,8 +37,19 @@
  *   -EBUSY         session begin while a session is open
  *   -EEXIST        register of an id already registered
  *   -ENOENT        a by-id call with an id not (or no longer) registered
- *   -ESHUTDOWN     a call racing with the producer's unregistration
+ *   -ESHUTDOWN     a call on a producer that was unregistered: by its id
+ *                  while its owner still holds the handle, or racing with
+ *                  its unregistration
  *   -ENOSPC        TK_EV_MAX_PRODUCERS producers already registered
+ *
+ * Ownership: the handle tk_telemetry_register() returns is its caller's,
+ * valid until the caller passes it to tk_telemetry_unregister(), which it
+ * must do exactly once.  Any module may unregister any producer by its id
+ * (tk_telemetry_unregister_id(), native.h's unregister_telemetry()): the
+ * producer is then gone for everyone (by-id calls get -ENOENT, and the id
+ * may be registered again), but a handle stays valid memory, its calls fail
+ * with -ESHUTDOWN, and its owner's unregister only releases it.  A call
+ * already running when its producer is unregistered finishes safely.
  *
  * Contexts: tk_telemetry_register() and tk_telemetry_unregister() (and
  * their by-id forms) may sleep: process context only.  The session and
@@ -59,6 +70,8 @@ struct tk_producer;
 
 struct tk_producer *tk_telemetry_register(const char *uuid, const char *name,
 					  const char *version);
+int tk_telemetry_register_id(const char *uuid, const char *name,
+			     const char *version);
 void tk_telemetry_unregister(struct tk_producer *p);
 int tk_telemetry_session_begin(struct tk_producer *p, const char *session);
 int tk_telemetry_session_end(struct tk_producer *p);

@@ -27,7 +27,7 @@
 static inline int register_telemetry(const char *id, const char *name,
 				     const char *version)
 {
-	return PTR_ERR_OR_ZERO(tk_telemetry_register(id, name, version));
+	return tk_telemetry_register_id(id, name, version);
 }
 
 static inline int session_begin(const char *id, const char *name)

@@ -217,6 +217,113 @@ se=$(awk -v u="$UUID" '
 ' $T/stream.jsonl)
 ok $([ "$se" != missing ]; echo $?) "session_end came before the unregistration, or drops were reported ($se)"
 check "producers no longer lists the sample" -- sh -c "! grep -q $UUID $EV/producers"
+
+# ---- another module unregisters the sample's producer by its id ----
+# The owner keeps its handle and keeps calling from its kernel thread:
+# every call fails with ESHUTDOWN, and its own unregister at unload only
+# releases the handle (a second unlisting would be list corruption).
+diag "at ${SECONDS}s: a producer unregistered by another module"
+PEER=$QX/tkpeer/control
+check "reload tksample" -- load_tksample
+check "load tkpeer" -- load_tkpeer
+is "$("$TKWRITE" $CTL stream_start)" "ok 12" "the owner streams from a kernel thread"
+wait_for '[ "$(pfield msgs)" -gt 1000 ] 2>/dev/null' 60
+ok $? "its messages flow ($(pfield msgs))"
+cmd="unregister $UUID"
+is "$("$TKWRITE" $PEER "$cmd")" "ok ${#cmd}" "tkpeer unregisters the sample's producer by its id"
+check "producers no longer lists it" -- sh -c "! grep -q $UUID $EV/producers"
+is "$("$TKWRITE" $PEER "$cmd")" ENOENT "a second unregister by id: ENOENT"
+is "$("$TKWRITE" $PEER "emit $UUID 1")" ENOENT "by-id calls on it: ENOENT"
+is "$("$TKWRITE" $CTL "emit 1")" ESHUTDOWN "the owner's own calls on its handle: ESHUTDOWN"
+sleep 1
+check "rmmod tksample: the owner stops its thread and releases its handle" -- timeout 60 rmmod tksample
+check "load tksample again: the id is free" -- load_tksample
+check "rmmod tksample" -- rmmod tksample
+
+# ---- a reader that opens mid-message gets only messages checked for it ----
+# tkpeer floods messages whose payload is not JSON with only the tracepoint
+# on (measured, accepted), while a reader opens and closes again and again:
+# no such message may reach a reader, whose lines embed payloads unescaped.
+diag "at ${SECONDS}s: reader opening during a flood of unparsed messages"
+check "load tksample" -- load_tksample
+echo 0 >$TR/tracing_on
+echo 1 >$TR/events/qeexo/msg/enable
+echo 1 >$TR/tracing_on
+cmd="flood $UUID 2000000"
+taskset -c 1 "$TKWRITE" $PEER "$cmd" >$T/flood.out &
+fl=$!
+out=$(python3 - $fl <<'PY'
+import os, sys, time
+pid = int(sys.argv[1])
+opens = hits = lines = 0
+t0 = time.monotonic()
+while os.path.exists(f"/proc/{pid}") and time.monotonic() - t0 < 120:
+    try:
+        fd = os.open("/dev/qeexo_events", os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        continue
+    opens += 1
+    time.sleep(0.002)
+    data = b""
+    try:
+        while True:
+            data += os.read(fd, 1 << 16)
+    except BlockingIOError:
+        pass
+    os.close(fd)
+    lines += data.count(b"\n")
+    hits += data.count(b'"event":"flood"')
+print(f"opens={opens} lines={lines} flood_lines={hits}")
+PY
+)
+wait $fl
+is "$(cat $T/flood.out)" "ok ${#cmd}" "tkpeer flooded 2000000 unparsed messages"
+echo 0 >$TR/events/qeexo/msg/enable
+diag "$out"
+check "the reader opened at least 20 times during the flood ($out)" -- test "$(field "$out" opens)" -ge 20
+is "$(field "$out" flood_lines)" 0 "no unparsed message reached a reader"
+
+# ---- a call in flight when its producer is unregistered ----
+# tkpeer's "race": a FIFO thread preempts the owner's thread in the middle
+# of tk_telemetry_msg(), unregisters the producer, waits for RCU callbacks
+# and fills memory of the producer's size with poison.  The call must
+# still finish on live memory: it runs inside an RCU read-side section,
+# which a preempted task holds on a PREEMPT_RCU kernel.
+diag "at ${SECONDS}s: a call preempted in flight while its producer goes"
+PRE=/sys/kernel/debug/sched/preempt
+[ -e $PRE ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+if ! grep -q '^CONFIG_PREEMPT_RCU=y' "/boot/config-$(uname -r)" 2>/dev/null; then
+	skip "a call preempted in flight finishes on live memory" "no PREEMPT_RCU in this kernel: an RCU reader cannot be preempted"
+elif [ ! -w $PRE ]; then
+	ok 1 "$PRE can switch this PREEMPT_RCU kernel to full preemption"
+else
+	old=$(sed -n 's/.*(\([a-z]*\)).*/\1/p' $PRE)
+	echo full >$PRE
+	reader_start $T/race.jsonl
+	is "$("$TKWRITE" $PEER race)" "ok 4" \
+		"a call preempted in flight while another thread unregisters its producer finishes on live memory"
+	reader_stop
+	out=$(python3 - $T/race.jsonl <<'PY'
+import json, sys
+n = bad = 0
+for raw in open(sys.argv[1], "rb"):
+    try:
+        e = json.loads(raw)
+    except ValueError:
+        bad += 1
+        continue
+    if e.get("event") == "race":
+        n += 1
+        bad += e.get("name") != "tkpeer_race_in_flight" or e.get("data") != {"in": "flight"}
+print(f"race_lines={n} bad={bad}")
+PY
+)
+	check "the reader got the race's messages whole: name, payload, valid JSON ($out)" -- \
+		test "$(field "$out" race_lines)" -ge 1 -a "$(field "$out" bad)" = 0
+	echo "$old" >$PRE
+	check "preemption mode back to $old" -- grep -q "($old)" $PRE
+fi
+check "rmmod tksample and tkpeer" -- sh -c "rmmod tksample && rmmod tkpeer"
 check "rmmod tkcore" -- rmmod tkcore
 check "$DEV is gone" -- test ! -e $DEV
 
