@@ -68,6 +68,7 @@
 #include <linux/string.h>
 #include <tkcore/tkcore.h>
 #include <tkcore/version.h>
+#include "sample_cmd.h"
 
 #define TKP_CTL_MAX	96
 #define TKP_EMIT_MAX	10000000
@@ -489,18 +490,9 @@ static ssize_t control_store(struct device *dev, struct device_attribute *attr,
 	u32 n;
 	int ret;
 
-	if (count > TKP_CTL_MAX || memchr(buf, 0, count))
-		return -EINVAL;
-	memcpy(cmd, buf, count);
-	cmd[count] = 0;
-	if (count && cmd[count - 1] == '\n')
-		cmd[count - 1] = 0;
-	arg = strchr(cmd, ' ');
-	if (arg)
-		*arg++ = 0;
-	arg2 = arg ? strchr(arg, ' ') : NULL;
-	if (arg2)
-		*arg2++ = 0;
+	ret = tk_sample_cmd(buf, count, cmd, TKP_CTL_MAX, &arg, &arg2);
+	if (ret)
+		return ret;
 
 	mutex_lock(&tkp_lock);
 	if (!strcmp(cmd, "unregister") && arg && !arg2) {

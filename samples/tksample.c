@@ -38,6 +38,7 @@
 #include <tkcore/tkcore.h>
 #include <tkcore/native.h>
 #include <tkcore/version.h>
+#include "sample_cmd.h"
 
 #define CREATE_TRACE_POINTS
 #include "tksample_trace.h"
@@ -221,18 +222,9 @@ static ssize_t control_store(struct device *dev, struct device_attribute *attr,
 	u32 n;
 	int ret;
 
-	if (count > TKS_CTL_MAX || memchr(buf, 0, count))
-		return -EINVAL;
-	memcpy(cmd, buf, count);
-	cmd[count] = 0;
-	if (count && cmd[count - 1] == '\n')
-		cmd[count - 1] = 0;
-	arg = strchr(cmd, ' ');
-	if (arg)
-		*arg++ = 0;
-	arg2 = arg ? strchr(arg, ' ') : NULL;
-	if (arg2)
-		*arg2++ = 0;
+	ret = tk_sample_cmd(buf, count, cmd, TKS_CTL_MAX, &arg, &arg2);
+	if (ret)
+		return ret;
 
 	mutex_lock(&tks_lock);
 	if (!strcmp(cmd, "stream_start") && !arg) {

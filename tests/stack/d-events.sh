@@ -16,11 +16,7 @@ T=/tmp/d-events
 TR=/sys/kernel/tracing
 rm -rf $T && mkdir -p $T
 
-if [ ! -w "$KML" ]; then
-	ok 1 "kmemleak interface at $KML"
-	done_testing
-	exit
-fi
+need_kmemleak
 unload_all
 kml_clear
 [ -d $TR/events ] || mount -t tracefs nodev $TR 2>/dev/null

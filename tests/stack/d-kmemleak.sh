@@ -14,11 +14,7 @@
 PROF=$QX/profiler
 K=7 V=5 H=3
 
-if [ ! -w $KML ]; then
-	ok 1 "kmemleak interface at $KML"
-	done_testing
-	exit
-fi
+need_kmemleak
 unload_all
 
 # leak_and_scan: load with the leaks, wait until they are old enough, scan,

@@ -16,11 +16,7 @@ TKFUZZ="python3 $TK_TOP/tests/helpers/tkfuzz.py"
 T=/tmp/d-stress
 rm -rf $T && mkdir -p $T
 
-if [ ! -w "$KML" ]; then
-	ok 1 "kmemleak interface at $KML"
-	done_testing
-	exit
-fi
+need_kmemleak
 unload_all
 dmesg0=$(dmesg | wc -l)
 kml_clear
