@@ -27,12 +27,13 @@
  *                    a thread on CPU 0 emits on a handle of its own; a
  *                    kprobe on tk_ev_json_check() (reached only while
  *                    /dev/qeexo_events is open) wakes a SCHED_FIFO thread
- *                    on the same CPU, which (with full preemption) runs at
- *                    once, in the middle of the call: it unregisters the
+ *                    on the same CPU, which (with full preemption) runs as
+ *                    soon as the call allows (mid-call, unless the call
+ *                    holds preemption off): it unregisters the
  *                    producer, keeps the CPU until the RCU callbacks
  *                    queued behind the unregister have run (at most 2 s)
  *                    and reallocates memory of the producer's size filled
- *                    with 0x6b.  Without RCU protecting the call, the call then
+ *                    with 0x6b.  Without RCU protecting the call, it then
  *                    resumes on freed memory (the allocator's free pointer
  *                    lands in the producer's name, which the call copies
  *                    into the reader's record) or on that poison.  The
@@ -370,11 +371,11 @@ static void tkp_race_rcu_cb(struct rcu_head *rcu)
 }
 
 /*
- * Woken from inside the owner's call; runs before it resumes, and keeps
+ * Woken from inside the owner's call, runs as soon as it may, and keeps
  * the CPU (SCHED_FIFO, spinning) until the RCU callbacks queued by the
  * unregister have run (ours is queued after them on this CPU), or for at
- * most 2 s: a call preempted inside an RCU read-side section holds the
- * grace period until the spin gives up (or RT throttling lets it run).
+ * most 2 s: a call preempted inside an RCU read-side section would hold
+ * the grace period until the spin gives up (or RT throttling lets it run).
  */
 static int tkp_race_b_fn(void *arg)
 {

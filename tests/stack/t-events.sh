@@ -284,16 +284,17 @@ check "the reader opened at least 20 times during the flood ($out)" -- test "$(f
 is "$(field "$out" flood_lines)" 0 "no unparsed message reached a reader"
 
 # ---- a call in flight when its producer is unregistered ----
-# tkpeer's "race": a FIFO thread preempts the owner's thread in the middle
-# of tk_telemetry_msg(), unregisters the producer, waits for RCU callbacks
-# and fills memory of the producer's size with poison.  The call must
-# still finish on live memory: it runs inside an RCU read-side section,
-# which a preempted task holds on a PREEMPT_RCU kernel.
+# tkpeer's "race": a FIFO thread is woken from inside tk_telemetry_msg()
+# on the caller's CPU and, with full preemption, takes the CPU as soon as
+# it may: it unregisters the producer, waits for RCU callbacks and fills
+# memory of the producer's size with poison.  The call must still finish
+# on live memory: it runs inside an RCU read-side section.  (Without one,
+# the FIFO thread preempts it mid-call and it resumes on freed memory.)
 diag "at ${SECONDS}s: a call preempted in flight while its producer goes"
 PRE=/sys/kernel/debug/sched/preempt
 [ -e $PRE ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 if ! grep -q '^CONFIG_PREEMPT_RCU=y' "/boot/config-$(uname -r)" 2>/dev/null; then
-	skip "a call preempted in flight finishes on live memory" "no PREEMPT_RCU in this kernel: an RCU reader cannot be preempted"
+	skip "a call preempted in flight finishes on live memory" "no PREEMPT_RCU in this kernel: no preemption inside the call to race with"
 elif [ ! -w $PRE ]; then
 	ok 1 "$PRE can switch this PREEMPT_RCU kernel to full preemption"
 else
