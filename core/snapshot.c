@@ -167,7 +167,8 @@ static void tk_collect_features(struct tk_snapshot *s)
 	s->nr_extra = 0;
 	mutex_lock(&tk_lock);
 	list_for_each_entry(feat, &tk_features, node) {
-		if (!feat->nr_snap_keys)
+		/* Not once tk_unregister_feature() has begun: see its notes. */
+		if (!feat->nr_snap_keys || feat->stopping)
 			continue;
 		memset(vals, 0, sizeof(vals));
 		feat->snapshot(feat, vals);
