@@ -369,13 +369,18 @@ static int tk_proc_open(struct inode *inode, struct file *file)
 	struct tk_iter *it;
 	int ret;
 
+	if (!tk_proc_enter())
+		return -ENOENT;
 	it = __seq_open_private(file, &tk_seq_ops, sizeof(*it));
-	if (!it)
+	if (!it) {
+		tk_proc_leave();
 		return -ENOMEM;
+	}
 	it->snap = kvmalloc(tk_stride, GFP_KERNEL);
 	if (!it->snap) {
 		ret = -ENOMEM;
 		seq_release_private(inode, file);
+		tk_proc_leave();
 		return ret;
 	}
 	return 0;
@@ -385,9 +390,12 @@ static int tk_proc_release(struct inode *inode, struct file *file)
 {
 	struct seq_file *m = file->private_data;
 	struct tk_iter *it = m->private;
+	int ret;
 
 	kvfree(it->snap);
-	return seq_release_private(inode, file);
+	ret = seq_release_private(inode, file);
+	tk_proc_leave();
+	return ret;
 }
 
 static const struct proc_ops tk_proc_ops = {

@@ -66,6 +66,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/wait.h>
 #include <tkcore/compat.h>
 #include <tkcore/version.h>
 #include "tkcore_internal.h"
@@ -709,6 +710,64 @@ struct device *tk_feature_dev(const struct tk_feature *feat)
 }
 EXPORT_SYMBOL_GPL(tk_feature_dev);
 
+/* ---- the /proc files' gate ---- */
+
+/*
+ * A read of a /proc file whose entry has been removed fails with EIO: the
+ * proc layer (fs/proc/inode.c, proc_reg_read_iter()) refuses every call on
+ * a file left open across remove_proc_entry().  So unload first closes
+ * /proc/telemetry and /proc/kmonpro to new opens (which then fail with
+ * ENOENT, as after removal) and waits for the files already open to be
+ * closed, at most TK_PROC_DRAIN: a reader that opens, reads and closes
+ * gets its whole text.  Only a file held open for longer still sees EIO.
+ */
+#define TK_PROC_DRAIN	(2 * HZ)
+
+static DEFINE_SPINLOCK(tk_proc_gate_lock);
+static DECLARE_WAIT_QUEUE_HEAD(tk_proc_gate_wq);
+static unsigned int tk_proc_open_files;	/* under tk_proc_gate_lock */
+static bool tk_proc_closed;		/* under tk_proc_gate_lock */
+
+bool tk_proc_enter(void)
+{
+	bool ok;
+
+	spin_lock(&tk_proc_gate_lock);
+	ok = !tk_proc_closed;
+	if (ok)
+		tk_proc_open_files++;
+	spin_unlock(&tk_proc_gate_lock);
+	return ok;
+}
+
+void tk_proc_leave(void)
+{
+	spin_lock(&tk_proc_gate_lock);
+	if (!--tk_proc_open_files)
+		wake_up_all(&tk_proc_gate_wq);
+	spin_unlock(&tk_proc_gate_lock);
+}
+
+static bool tk_proc_idle(void)
+{
+	bool idle;
+
+	spin_lock(&tk_proc_gate_lock);
+	idle = !tk_proc_open_files;
+	spin_unlock(&tk_proc_gate_lock);
+	return idle;
+}
+
+/* Unload: no new opens; wait (bounded) for the open files to close. */
+static void tk_proc_drain(void)
+{
+	spin_lock(&tk_proc_gate_lock);
+	tk_proc_closed = true;
+	spin_unlock(&tk_proc_gate_lock);
+	if (!wait_event_timeout(tk_proc_gate_wq, tk_proc_idle(), TK_PROC_DRAIN))
+		pr_info("unloading with /proc files still open: their next read fails with EIO\n");
+}
+
 /* ---- load and unload ---- */
 
 static struct tk_qdev *tk_telemetry_qdev, *tk_profiler_qdev, *tk_events_qdev;
@@ -794,6 +853,8 @@ err_class:
 
 static void __exit tkcore_exit(void)
 {
+	/* Readers of /proc first: see tk_proc_drain(). */
+	tk_proc_drain();
 	/* Stop writers first: the sysfs files, then the sampler. */
 	sysfs_remove_group(tk_kernel_kobj, &tk_kernel_group);
 	kobject_put(tk_kernel_kobj);
