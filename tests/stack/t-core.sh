@@ -256,7 +256,7 @@ uev() { grep -c -- "$1" "$WORK/uev"; }
 is "$(uev '^change profiler present=3/3$')" 1 "krp's load: one CHANGE of profiler, its 3 files already there"
 is "$(uev '^add irqstat present=6/6$')" 1 "irqstat's load: ADD of irqstat with its 6 files already there"
 is "$(uev '^add tksample present=2/2$')" 1 "tksample's load: ADD of tksample with its 2 files already there"
-is "$(uev '^change profiler present=0/3$')" 1 "krp's unload: one CHANGE of profiler, its files already gone"
+is "$(uev '^change profiler present=0/3 ')" 1 "krp's unload: one CHANGE of profiler, its files already gone"
 is "$(uev '^remove irqstat')" 1 "irqstat's unload: REMOVE of irqstat"
 is "$(uev '^add .* missing=')" 0 "no ADD before the device's files"
 
