@@ -310,7 +310,7 @@ check "insmod kmp" -- load_kmp
 check "insmod leaksim kmalloc_dropped=0" -- load_leaksim kmalloc_dropped=0
 is "$(wr $L/control 'vmalloc_held 4000')" "ok 17" "hold 4000 vmalloc blocks"
 # MemAvailable less 700 MiB, in 128 MiB steps, 256..1024 MiB
-mib=$(awk '/^MemAvailable:/ {m = int(($2 / 1024 - 700) / 128) * 128; print m < 256 ? 256 : m > 1024 ? 1024 : m}' /proc/meminfo)
+mib=$(awk '/^MemAvailable:/ {m = int(($2 / 1024 - 700) / 128) * 128; print (m < 256 ? 256 : (m > 1024 ? 1024 : m))}' /proc/meminfo)
 is "$(wr $L/control "region $mib")" "ok $((7 + ${#mib}))" "a $mib MiB region"
 is "$(wr $L/control 'region_fill 1')" "ok 13" "every word of it points at a held block"
 read -r rs re < $L/region_range
