@@ -336,11 +336,11 @@ diag "a whole memleaks read of the region: $r, $full ms"
 check "the scan is long enough to unload during it (${full} ms >= 3000)" -- test "$r" = ok -a "${full:-0}" -ge 3000
 timed_read $P/memleaks > "$WORK/scan" &
 scan_pid=$!
-sleep 1
+sleep 0.5
 if kill -0 $scan_pid 2>/dev/null; then
-	ok 0 "memleaks read still running after 1 s"
+	ok 0 "memleaks read still running after 0.5 s"
 else
-	ok 1 "memleaks read still running after 1 s (it ended: $(cat "$WORK/scan"))"
+	ok 1 "memleaks read still running after 0.5 s (it ended: $(cat "$WORK/scan"))"
 fi
 timed_rmmod kmp > "$WORK/rm" &
 rm_pid=$!
