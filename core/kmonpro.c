@@ -482,14 +482,29 @@ unlock:
 
 static int tk_km_open(struct inode *inode, struct file *file)
 {
-	return single_open_size(file, tk_km_show, NULL, 8192);
+	int ret;
+
+	if (!tk_proc_enter())
+		return -ENOENT;
+	ret = single_open_size(file, tk_km_show, NULL, 8192);
+	if (ret)
+		tk_proc_leave();
+	return ret;
+}
+
+static int tk_km_release(struct inode *inode, struct file *file)
+{
+	int ret = single_release(inode, file);
+
+	tk_proc_leave();
+	return ret;
 }
 
 static const struct proc_ops tk_km_proc_ops = {
 	.proc_open = tk_km_open,
 	.proc_read = seq_read,
 	.proc_lseek = seq_lseek,
-	.proc_release = single_release,
+	.proc_release = tk_km_release,
 };
 
 /* ---- setup ---- */

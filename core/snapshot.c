@@ -167,7 +167,8 @@ static void tk_collect_features(struct tk_snapshot *s)
 	s->nr_extra = 0;
 	mutex_lock(&tk_lock);
 	list_for_each_entry(feat, &tk_features, node) {
-		if (!feat->nr_snap_keys)
+		/* Not once tk_unregister_feature() has begun: see its notes. */
+		if (!feat->nr_snap_keys || feat->stopping)
 			continue;
 		memset(vals, 0, sizeof(vals));
 		feat->snapshot(feat, vals);
@@ -368,13 +369,18 @@ static int tk_proc_open(struct inode *inode, struct file *file)
 	struct tk_iter *it;
 	int ret;
 
+	if (!tk_proc_enter())
+		return -ENOENT;
 	it = __seq_open_private(file, &tk_seq_ops, sizeof(*it));
-	if (!it)
+	if (!it) {
+		tk_proc_leave();
 		return -ENOMEM;
+	}
 	it->snap = kvmalloc(tk_stride, GFP_KERNEL);
 	if (!it->snap) {
 		ret = -ENOMEM;
 		seq_release_private(inode, file);
+		tk_proc_leave();
 		return ret;
 	}
 	return 0;
@@ -384,9 +390,12 @@ static int tk_proc_release(struct inode *inode, struct file *file)
 {
 	struct seq_file *m = file->private_data;
 	struct tk_iter *it = m->private;
+	int ret;
 
 	kvfree(it->snap);
-	return seq_release_private(inode, file);
+	ret = seq_release_private(inode, file);
+	tk_proc_leave();
+	return ret;
 }
 
 static const struct proc_ops tk_proc_ops = {

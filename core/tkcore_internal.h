@@ -64,6 +64,14 @@ extern unsigned int tk_ring_size;
 int tk_set_enable(bool on);
 int tk_set_log_interval(unsigned int secs);
 
+/*
+ * The /proc files' gate (tkcore_main.c): every open of /proc/telemetry or
+ * /proc/kmonpro enters it (false: tkcore is unloading, fail with -ENOENT)
+ * and its release leaves it; unload closes it and waits for open files.
+ */
+bool tk_proc_enter(void);
+void tk_proc_leave(void);
+
 /* Interned snapshot key names, see tk_key_name(). */
 const char *tk_key_name(u16 id);
 

@@ -18,11 +18,39 @@
  *
  * Feature modules register a struct tk_feature (see <tkcore/tkcore.h>).  A
  * feature's attribute groups go under /sys/class/qeexo/<device>/; a device
- * other than the two above is created by its first feature and removed with
- * its last.  Everything about registration is serialised by tk_lock, which
- * the sampler also holds while it calls the features' snapshot hooks, so a
- * feature that has returned from tk_unregister_feature() is never called
- * again.
+ * other than the three above is created by its first feature and removed
+ * with its last.  uevents: a device is added with its KOBJ_ADD held back
+ * (dev_set_uevent_suppress()) and announced once its files exist: tkcore's
+ * own at load, a feature's after sysfs_create_groups().  A feature adding
+ * files to a device that user space already knows, or removing them from
+ * one that stays, sends KOBJ_CHANGE after the files changed.
+ *
+ * Notes on locking
+ * ----------------
+ *
+ * - tk_lock (mutex): the feature list, the qeexo devices and their users
+ *   counts, the interned key names, and the calls of the snapshot hooks by
+ *   the sampler (snapshot.c), which skips a feature marked stopping.
+ * - The sysfs methods of a feature's files run with an active reference on
+ *   their kernfs node, and sysfs_remove_groups() waits for those to drop.
+ *   Such a method may take long (kmp's memleaks scan, tksample's emit), and
+ *   tkcore's own methods (features) take tk_lock, so tk_lock is never held
+ *   while a feature's files are removed.  tk_unregister_feature() runs in
+ *   three steps:
+ *   1. under tk_lock: mark the feature stopping.  The sampler and the
+ *      features file skip it from now on; it stays on the list and on its
+ *      device (users), so its name and keys stay taken (a concurrent
+ *      register of the same name gets -EEXIST) and the device cannot go.
+ *   2. without a lock: sysfs_remove_groups().  A long method notices
+ *      tk_feature_stopping() and returns.  A concurrent register of another
+ *      feature on the same device may add its groups meanwhile; sysfs keeps
+ *      two groups apart (a name clash is that register's -EEXIST).
+ *   3. under tk_lock: unlist the feature, drop its use of the device
+ *      (device_unregister() by the last user) or send KOBJ_CHANGE.
+ *   A second unregister of the same feature is a caller's bug (WARN).
+ * - Lock order: tk_ctl_lock -> tk_sample_lock -> tk_lock -> tk_ring_lock
+ *   (snapshot.c); the kernfs active references of tkcore's own files come
+ *   before tk_lock (features_show()), never after it.
  *
  * Lifetimes: a feature module uses tkcore's exported symbols, so the module
  * loader keeps tkcore loaded for as long as any feature module is loaded;
@@ -38,11 +66,12 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/wait.h>
 #include <tkcore/compat.h>
 #include <tkcore/version.h>
 #include "tkcore_internal.h"
 
-/* Serialises registration, the qeexo devices and the snapshot hooks. */
+/* Registration, the qeexo devices and the snapshot hooks: see above. */
 DEFINE_MUTEX(tk_lock);
 LIST_HEAD(tk_features);
 
@@ -240,7 +269,8 @@ static ssize_t procnet_overflow_show(struct device *dev,
 static DEVICE_ATTR_RO(procnet_overflow);
 
 /*
- * One line per registered feature: "<name> <module> <device>".  At most
+ * One line per registered feature, not one being unregistered:
+ * "<name> <module> <device>".  At most
  * TK_SNAP_MAX_EXTRA features can hold keys and each line is under 100
  * bytes, but the loop still stops cleanly at the end of the page.
  */
@@ -252,6 +282,8 @@ static ssize_t features_show(struct device *dev,
 
 	mutex_lock(&tk_lock);
 	list_for_each_entry(feat, &tk_features, node) {
+		if (feat->stopping)
+			continue;
 		if (len >= PAGE_SIZE - 3 * (TK_NAME_MAX + 1) - 2)
 			break;
 		len += sysfs_emit_at(buf, len, "%s %s %s\n", feat->name,
@@ -323,14 +355,15 @@ static const struct attribute_group tk_kernel_group = {
 
 /**
  * struct tk_qdev - a device of the qeexo class
+ * @dev: the device; its release frees the tk_qdev
  * @node: entry in tk_qdevs
- * @dev: the device
- * @users: registered features with groups on it, plus one if @builtin
+ * @users: features registered on it (or being unregistered), plus one if
+ *	@builtin
  * @builtin: created by tkcore itself and kept until unload
  */
 struct tk_qdev {
+	struct device dev;
 	struct list_head node;
-	struct device *dev;
 	unsigned int users;
 	bool builtin;
 };
@@ -344,16 +377,29 @@ static struct tk_qdev *tk_qdev_find(const char *name)
 	struct tk_qdev *q;
 
 	list_for_each_entry(q, &tk_qdevs, node)
-		if (!strcmp(dev_name(q->dev), name))
+		if (!strcmp(dev_name(&q->dev), name))
 			return q;
 	return NULL;
 }
 
-/* Caller holds tk_lock (or is module init). */
+static void tk_qdev_release(struct device *dev)
+{
+	kfree(container_of(dev, struct tk_qdev, dev));
+}
+
+/*
+ * Find or create the device @name.  A new device gets @groups (tkcore's own
+ * files) from device_add(), but its KOBJ_ADD uevent is held back until
+ * tk_qdev_announce(), once the first feature has added its files too: a
+ * udev rule must see every file of the device when the event arrives (the
+ * block layer's device_add_disk() does the same).  Caller holds tk_lock (or
+ * is module init).
+ */
 static struct tk_qdev *tk_qdev_get(const char *name,
 				   const struct attribute_group **groups)
 {
 	struct tk_qdev *q = tk_qdev_find(name);
+	int ret;
 
 	if (q) {
 		q->users++;
@@ -362,27 +408,50 @@ static struct tk_qdev *tk_qdev_get(const char *name,
 	q = kzalloc(sizeof(*q), GFP_KERNEL);
 	if (!q)
 		return ERR_PTR(-ENOMEM);
-	q->dev = device_create_with_groups(tk_class, NULL, MKDEV(0, 0), NULL,
-					   groups, "%s", name);
-	if (IS_ERR(q->dev)) {
-		struct device *err = q->dev;
-
-		kfree(q);
-		return ERR_CAST(err);
+	device_initialize(&q->dev);
+	q->dev.class = tk_class;
+	q->dev.groups = groups;
+	q->dev.release = tk_qdev_release;
+	dev_set_uevent_suppress(&q->dev, true);
+	ret = dev_set_name(&q->dev, "%s", name);
+	if (!ret)
+		ret = device_add(&q->dev);
+	if (ret) {
+		put_device(&q->dev);
+		return ERR_PTR(ret);
 	}
 	q->users = 1;
 	list_add_tail(&q->node, &tk_qdevs);
 	return q;
 }
 
-/* Caller holds tk_lock (or is module init/exit). */
-static void tk_qdev_put(struct tk_qdev *q)
+/*
+ * Tell user space that the files of @q are in place: KOBJ_ADD for a device
+ * whose ADD was held back by tk_qdev_get(), KOBJ_CHANGE for one that user
+ * space already knows.  Caller holds tk_lock (or is module init).
+ */
+static void tk_qdev_announce(struct tk_qdev *q)
+{
+	if (dev_get_uevent_suppress(&q->dev)) {
+		dev_set_uevent_suppress(&q->dev, false);
+		kobject_uevent(&q->dev.kobj, KOBJ_ADD);
+	} else {
+		kobject_uevent(&q->dev.kobj, KOBJ_CHANGE);
+	}
+}
+
+/*
+ * Drop a user of @q; the last one unregisters the device (KOBJ_REMOVE, or
+ * nothing if its ADD was never sent).  Return: true if the device stays.
+ * Caller holds tk_lock (or is module init/exit).
+ */
+static bool tk_qdev_put(struct tk_qdev *q)
 {
 	if (--q->users)
-		return;
+		return true;
 	list_del(&q->node);
-	device_unregister(q->dev);
-	kfree(q);
+	device_unregister(&q->dev);
+	return false;
 }
 
 /* ---- snapshot key names ---- */
@@ -490,13 +559,16 @@ static int tk_feature_check(const struct tk_feature *feat)
  * @feat: the feature's description; see struct tk_feature
  *
  * Creates /sys/class/qeexo/<device>/ if needed, adds @feat->groups there and
- * starts adding @feat's keys to every new snapshot.  On failure nothing of
- * it is left behind.
+ * starts adding @feat's keys to every new snapshot.  A device created here
+ * sends its KOBJ_ADD uevent only once @feat's files exist; adding files to
+ * an existing device sends KOBJ_CHANGE after they exist.  On failure
+ * nothing of it is left behind and no uevent is sent.
  *
  * Context: process context; takes tk_lock and may sleep.
  * Return: 0 on success; -EINVAL for a malformed @feat, -E2BIG for too many
- * keys, -EEXIST if the name, a key or an attribute is already taken,
- * -ENOSPC when the snapshot has no room for more keys, -ENOMEM.
+ * keys, -EEXIST if the name, a key or an attribute is already taken (a name
+ * and keys stay taken until tk_unregister_feature() of their feature has
+ * returned), -ENOSPC when the snapshot has no room for more keys, -ENOMEM.
  */
 int tk_register_feature(struct tk_feature *feat)
 {
@@ -537,17 +609,21 @@ int tk_register_feature(struct tk_feature *feat)
 		goto unlock;
 	}
 	if (feat->groups) {
-		ret = sysfs_create_groups(&q->dev->kobj, feat->groups);
+		ret = sysfs_create_groups(&q->dev.kobj, feat->groups);
 		if (ret) {
 			tk_qdev_put(q);
 			goto unlock;
 		}
 	}
 	feat->qdev = q;
+	WRITE_ONCE(feat->stopping, false);
 	list_add_tail(&feat->node, &tk_features);
+	/* ADD for a new device; CHANGE when files joined an existing one. */
+	if (feat->groups || dev_get_uevent_suppress(&q->dev))
+		tk_qdev_announce(q);
 	ret = 0;
 	pr_info("feature %s registered under %s\n", feat->name,
-		dev_name(q->dev));
+		dev_name(&q->dev));
 unlock:
 	mutex_unlock(&tk_lock);
 	return ret;
@@ -559,29 +635,64 @@ EXPORT_SYMBOL_GPL(tk_register_feature);
  *	tk_register_feature()
  * @feat: the feature
  *
- * Removes the feature's sysfs groups (waiting for readers and writers of
- * those files to finish), and its device if no other feature uses it.  Once
- * this returns tkcore never calls @feat->snapshot again.  Snapshots already
- * in the ring keep the values the feature gave them.
+ * First marks @feat stopping (tk_feature_stopping() turns true and the
+ * sampler no longer calls @feat->snapshot), then removes the feature's
+ * sysfs groups, which waits for running show/store/read calls of those
+ * files, without holding tkcore's lock: a long read or write of the
+ * feature's files delays only this call, and only until it notices
+ * tk_feature_stopping().  Then the device goes if no other feature uses it;
+ * if it stays, it sends KOBJ_CHANGE.  Once this returns tkcore never calls
+ * into @feat again.  Snapshots already in the ring keep the values the
+ * feature gave them.
  *
  * Context: process context; takes tk_lock and may sleep.  Must not be
  * called from a sysfs method of the feature's own files.
  */
 void tk_unregister_feature(struct tk_feature *feat)
 {
+	struct tk_qdev *q;
+
 	mutex_lock(&tk_lock);
-	if (WARN_ON_ONCE(!feat->qdev))
-		goto unlock;
-	list_del(&feat->node);
+	q = feat->qdev;
+	if (WARN_ON_ONCE(!q || feat->stopping)) {
+		mutex_unlock(&tk_lock);
+		return;
+	}
+	WRITE_ONCE(feat->stopping, true);
+	mutex_unlock(&tk_lock);
+
+	/* Waits for the feature's running sysfs methods: no tk_lock here. */
 	if (feat->groups)
-		sysfs_remove_groups(&feat->qdev->dev->kobj, feat->groups);
-	tk_qdev_put(feat->qdev);
+		sysfs_remove_groups(&q->dev.kobj, feat->groups);
+
+	mutex_lock(&tk_lock);
+	list_del(&feat->node);
 	feat->qdev = NULL;
+	if (tk_qdev_put(q) && feat->groups)
+		kobject_uevent(&q->dev.kobj, KOBJ_CHANGE);
 	pr_info("feature %s unregistered\n", feat->name);
-unlock:
 	mutex_unlock(&tk_lock);
 }
 EXPORT_SYMBOL_GPL(tk_unregister_feature);
+
+/**
+ * tk_feature_stopping() - is the feature being unregistered?
+ * @feat: a feature passed to tk_register_feature()
+ *
+ * A sysfs method of the feature that may run long (a scan, a loop of many
+ * calls) should test this now and then and give up with -ENODEV when it
+ * turns true: tk_unregister_feature(), and so the module's unload, waits
+ * for the method to return.  Lockless; once true, it stays true until the
+ * next tk_register_feature(@feat).
+ *
+ * Context: any.
+ * Return: true from the start of tk_unregister_feature(@feat) on.
+ */
+bool tk_feature_stopping(const struct tk_feature *feat)
+{
+	return READ_ONCE(feat->stopping);
+}
+EXPORT_SYMBOL_GPL(tk_feature_stopping);
 
 /**
  * tk_feature_dev() - the qeexo device a registered feature's files live on
@@ -595,9 +706,67 @@ EXPORT_SYMBOL_GPL(tk_unregister_feature);
  */
 struct device *tk_feature_dev(const struct tk_feature *feat)
 {
-	return feat->qdev ? feat->qdev->dev : NULL;
+	return feat->qdev ? &feat->qdev->dev : NULL;
 }
 EXPORT_SYMBOL_GPL(tk_feature_dev);
+
+/* ---- the /proc files' gate ---- */
+
+/*
+ * A read of a /proc file whose entry has been removed fails with EIO: the
+ * proc layer (fs/proc/inode.c, proc_reg_read_iter()) refuses every call on
+ * a file left open across remove_proc_entry().  So unload first closes
+ * /proc/telemetry and /proc/kmonpro to new opens (which then fail with
+ * ENOENT, as after removal) and waits for the files already open to be
+ * closed, at most TK_PROC_DRAIN: a reader that opens, reads and closes
+ * gets its whole text.  Only a file held open for longer still sees EIO.
+ */
+#define TK_PROC_DRAIN	(2 * HZ)
+
+static DEFINE_SPINLOCK(tk_proc_gate_lock);
+static DECLARE_WAIT_QUEUE_HEAD(tk_proc_gate_wq);
+static unsigned int tk_proc_open_files;	/* under tk_proc_gate_lock */
+static bool tk_proc_closed;		/* under tk_proc_gate_lock */
+
+bool tk_proc_enter(void)
+{
+	bool ok;
+
+	spin_lock(&tk_proc_gate_lock);
+	ok = !tk_proc_closed;
+	if (ok)
+		tk_proc_open_files++;
+	spin_unlock(&tk_proc_gate_lock);
+	return ok;
+}
+
+void tk_proc_leave(void)
+{
+	spin_lock(&tk_proc_gate_lock);
+	if (!--tk_proc_open_files)
+		wake_up_all(&tk_proc_gate_wq);
+	spin_unlock(&tk_proc_gate_lock);
+}
+
+static bool tk_proc_idle(void)
+{
+	bool idle;
+
+	spin_lock(&tk_proc_gate_lock);
+	idle = !tk_proc_open_files;
+	spin_unlock(&tk_proc_gate_lock);
+	return idle;
+}
+
+/* Unload: no new opens; wait (bounded) for the open files to close. */
+static void tk_proc_drain(void)
+{
+	spin_lock(&tk_proc_gate_lock);
+	tk_proc_closed = true;
+	spin_unlock(&tk_proc_gate_lock);
+	if (!wait_event_timeout(tk_proc_gate_wq, tk_proc_idle(), TK_PROC_DRAIN))
+		pr_info("unloading with /proc files still open: their next read fails with EIO\n");
+}
 
 /* ---- load and unload ---- */
 
@@ -627,12 +796,14 @@ static int __init tkcore_init(void)
 		goto err_snap;
 	}
 	tk_telemetry_qdev->builtin = true;
+	tk_qdev_announce(tk_telemetry_qdev);
 	tk_profiler_qdev = tk_qdev_get("profiler", NULL);
 	if (IS_ERR(tk_profiler_qdev)) {
 		ret = PTR_ERR(tk_profiler_qdev);
 		goto err_telemetry;
 	}
 	tk_profiler_qdev->builtin = true;
+	tk_qdev_announce(tk_profiler_qdev);
 
 	ret = tk_events_init();
 	if (ret)
@@ -643,6 +814,7 @@ static int __init tkcore_init(void)
 		goto err_events;
 	}
 	tk_events_qdev->builtin = true;
+	tk_qdev_announce(tk_events_qdev);
 
 	tk_kernel_kobj = kobject_create_and_add("telemetry", kernel_kobj);
 	if (!tk_kernel_kobj) {
@@ -681,6 +853,8 @@ err_class:
 
 static void __exit tkcore_exit(void)
 {
+	/* Readers of /proc first: see tk_proc_drain(). */
+	tk_proc_drain();
 	/* Stop writers first: the sysfs files, then the sampler. */
 	sysfs_remove_group(tk_kernel_kobj, &tk_kernel_group);
 	kobject_put(tk_kernel_kobj);

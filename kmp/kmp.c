@@ -49,7 +49,10 @@
  * and the highest start.  Only a word that passes both is looked up, in an
  * open-addressing hash table of the snapshot's starts.  A chunk that cannot
  * be read (unmapped, being vfree()d, not a kernel address) ends the scan with
- * -EFAULT and a rate-limited message; a fatal signal ends it with -EINTR.
+ * -EFAULT and a rate-limited message; a fatal signal ends it with -EINTR,
+ * and kmp's unload (tk_feature_stopping()) with -ENODEV: both are checked
+ * after every chunk, every 16,384 steps of the sort and every 1,024 lines
+ * of formatting, so a read of any size ends within milliseconds.
  * kmp's own records and snapshots hold every start address, so where they
  * lie inside the range they read as zeros.  The blocks themselves may be
  * vfree()d during the scan: the snapshot is a copy and the lock is not held
@@ -63,7 +66,8 @@
  * Lifetimes.  At load: pool and table, then the vfree() kprobe, then the
  * kretprobe (so no tracked block can miss its vfree()), then the sysfs files
  * (tk_register_feature()).  At unload the reverse: the files go first
- * (tk_unregister_feature() waits for running reads), then the kretprobe and
+ * (tk_unregister_feature() waits for running reads, which it has told to
+ * stop: they return -ENODEV), then the kretprobe and
  * the kprobe (unregistering waits until no handler runs; calls still inside
  * vmalloc() then return without calling the handler), and only then are the
  * pool, the table and any kept scan result freed.  The blocks themselves are
@@ -234,6 +238,7 @@ static unsigned long kmp_gen;
 static DEFINE_MUTEX(kmp_scan_lock);
 static struct kmp_view kmp_leaks;
 static struct kmp_view kmp_leaks_ext;
+static struct tk_feature kmp_feature;
 
 /* The scan range; see the ABI document for how the two files interact. */
 static DEFINE_MUTEX(kmp_range_lock);
@@ -375,6 +380,19 @@ static unsigned long kmp_missed(void)
 
 /* ---- scanning ---- */
 
+/*
+ * Should a long scan stop?  -ENODEV while kmp is being unloaded (its
+ * unload waits for running reads of memleaks), -EINTR on a fatal signal.
+ */
+static int kmp_scan_stop(void)
+{
+	if (tk_feature_stopping(&kmp_feature))
+		return -ENODEV;
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	return 0;
+}
+
 /* Free the snapshot of @s. */
 static void kmp_scan_drop(struct kmp_scan *s)
 {
@@ -414,18 +432,24 @@ static void kmp_sift_down(struct kmp_key *k, unsigned int i, unsigned int n)
 }
 
 /* Heapsort by start address, with the comparison inlined. */
-static void kmp_sort_keys(struct kmp_key *k, unsigned int n)
+static int kmp_sort_keys(struct kmp_key *k, unsigned int n)
 {
 	unsigned int i;
+	int ret;
 
 	for (i = n / 2; i-- > 0; )
 		kmp_sift_down(k, i, n);
 	for (i = n; i-- > 1; ) {
 		swap(k[0], k[i]);
 		kmp_sift_down(k, 0, i);
-		if (!(i % 16384))
+		if (!(i % 16384)) {
+			ret = kmp_scan_stop();
+			if (ret)
+				return ret;
 			cond_resched();
+		}
 	}
+	return 0;
 }
 
 /* Take the counters into @s, and clear its results. */
@@ -514,8 +538,12 @@ static int kmp_snapshot_blocks(struct kmp_scan *s, bool full)
 	s->slot = kvcalloc(1U << s->slot_bits, sizeof(*s->slot), GFP_KERNEL);
 	if (!s->found || !s->slot)
 		return -ENOMEM;
-	if (!sorted)
-		kmp_sort_keys(s->key, n);
+	if (!sorted) {
+		int ret = kmp_sort_keys(s->key, n);
+
+		if (ret)
+			return ret;
+	}
 	mask = (1U << s->slot_bits) - 1;
 	s->ones = ~0UL;
 	for (i = 0; i < n; i++) {
@@ -646,10 +674,9 @@ static int kmp_scan_range(struct kmp_scan *s)
 			kmp_hide_own(buf, addr, len);
 			kmp_scan_words(s, buf, len / sizeof(unsigned long));
 		}
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
+		ret = kmp_scan_stop();
+		if (ret)
 			break;
-		}
 		cond_resched();
 	}
 	kfree(buf);
@@ -784,9 +811,10 @@ static void kmp_put_ext(const struct kmp_scan *s, unsigned int i,
 		tk_text_printf(t, "\t%pS\n", (void *)b->stack[j]);
 }
 
-static void kmp_format(const struct kmp_scan *s, bool ext, struct tk_text *t)
+static int kmp_format(const struct kmp_scan *s, bool ext, struct tk_text *t)
 {
 	unsigned int i;
+	int ret;
 
 	if (ext)
 		tk_text_printf(t, "# blocks=%u bytes=%lu overflow=%lu missed=%lu range=%#lx-%#lx\n",
@@ -797,7 +825,14 @@ static void kmp_format(const struct kmp_scan *s, bool ext, struct tk_text *t)
 			kmp_put_ext(s, i, t);
 		else
 			kmp_put_line(t, &s->key[i], kmp_status(s, i));
+		if (!(i % 1024)) {
+			ret = kmp_scan_stop();
+			if (ret)
+				return ret;
+			cond_resched();
+		}
 	}
+	return 0;
 }
 
 static int kmp_fill(struct tk_textfile *tf, struct tk_text *t)
@@ -814,7 +849,11 @@ static int kmp_fill(struct tk_textfile *tf, struct tk_text *t)
 		if (ret)
 			goto unlock;
 	}
-	kmp_format(v->res, v->ext, t);
+	ret = kmp_format(v->res, v->ext, t);
+	if (ret) {
+		v->res_size = 0;
+		goto unlock;
+	}
 	v->res_size = t->overflow ? t->size : 0;
 	v->res_time = jiffies;
 unlock:

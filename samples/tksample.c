@@ -33,6 +33,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <tkcore/tkcore.h>
@@ -54,7 +55,13 @@ static struct tk_producer *tks_prod;
 static DEFINE_MUTEX(tks_lock);
 static struct task_struct *tks_stream;
 static u64 tks_last_ns100;	/* last bench: ns per call x 100 */
+static struct tk_feature tks_feature;
 
+/*
+ * emit N: stops early, ending the session, with -ENODEV when the module is
+ * being unloaded (its unload waits for this write) or -EINTR on a fatal
+ * signal, checked every 256 messages.
+ */
 static int tks_emit(u32 n, const char *event)
 {
 	char buf[48];
@@ -69,8 +76,17 @@ static int tks_emit(u32 n, const char *event)
 		ret = tk_telemetry_msg(tks_prod, event, buf);
 		if (ret)
 			break;
-		if (!(i & 255))
+		if (!(i & 255)) {
+			if (tk_feature_stopping(&tks_feature)) {
+				ret = -ENODEV;
+				break;
+			}
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
 			cond_resched();
+		}
 	}
 	ret2 = tk_telemetry_session_end(tks_prod);
 	return ret ?: ret2;

@@ -10,7 +10,15 @@
  *     entry of the snapshot ring (/proc/telemetry) carries the feature's own
  *     key=value fields.
  * tk_unregister_feature() undoes all of it; once it returns, tkcore never
- * calls into the feature again.
+ * calls into the feature again.  It waits for running reads and writes of
+ * the feature's files; a sysfs method that can run long polls
+ * tk_feature_stopping() and returns -ENODEV once it is true, so that the
+ * module's unload is not held up.
+ *
+ * uevents: a qeexo device created for a feature sends KOBJ_ADD only once
+ * the feature's files exist; a feature joining or leaving a device that
+ * stays (tkcore's "profiler", or one shared with another feature) sends
+ * KOBJ_CHANGE after its files were added or removed.
  *
  * Every symbol here is exported with EXPORT_SYMBOL_GPL.  Using any of them
  * makes the feature module depend on tkcore, so depmod/modprobe load tkcore
@@ -67,6 +75,7 @@ struct tk_feature {
 	/* private: */
 	struct list_head node;
 	struct tk_qdev *qdev;
+	bool stopping;
 	u16 key_ids[TK_FEATURE_MAX_KEYS];
 };
 
@@ -161,6 +170,7 @@ module_param_cb(name, &__tk_range_ops_##name, &__tk_range_##name, perm)
 
 int tk_register_feature(struct tk_feature *feat);
 void tk_unregister_feature(struct tk_feature *feat);
+bool tk_feature_stopping(const struct tk_feature *feat);
 struct device *tk_feature_dev(const struct tk_feature *feat);
 
 /* Strict parsers for sysfs and module-parameter input: see core/tk_parse.c. */

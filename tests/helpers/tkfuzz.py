@@ -590,6 +590,13 @@ def reader(stop, rescan=False):
     files = []
     n = 0
     errs = {}
+    where = {}	# errno name: {file: count}
+
+    def err(p, e):
+        errs[ename(e)] = errs.get(ename(e), 0) + 1
+        w = where.setdefault(ename(e), {})
+        w[p] = w.get(p, 0) + 1
+
     while not os.path.exists(stop):
         if not files or (rescan and n % 20 == 0):
             files = [p for p in discover(0o444) if not NO_RANDOM_READ.search(p)]
@@ -600,7 +607,7 @@ def reader(stop, rescan=False):
         try:
             fd = os.open(p, os.O_RDONLY)
         except OSError as e:
-            errs[ename(e.errno)] = errs.get(ename(e.errno), 0) + 1
+            err(p, e.errno)
             continue
         try:
             if rnd.random() < 0.2:
@@ -614,10 +621,14 @@ def reader(stop, rescan=False):
                         break
                     got += len(b)
         except OSError as e:
-            errs[ename(e.errno)] = errs.get(ename(e.errno), 0) + 1
+            err(p, e.errno)
         os.close(fd)
         n += 1
-    print("reads=%d errors=%d %s" % (n, sum(errs.values()), errs))
+    # Which files gave which errno, for the diagnostics of the caller.
+    for name in sorted(where):
+        print("# %s: %s" % (name, " ".join("%s=%d" % kv for kv in sorted(where[name].items()))))
+    print("reads=%d errors=%d eio=%d %s" % (n, sum(errs.values()), errs.get("EIO", 0),
+                                           " ".join("%s=%d" % kv for kv in sorted(errs.items()))))
     return 0
 
 

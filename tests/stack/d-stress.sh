@@ -5,7 +5,8 @@
 # step's outcome asserted: a feature without tkcore fails with ENOENT,
 # tkcore with users is refused, a second load gives EEXIST), while random
 # readers read every file of whichever modules are loaded, a loop calls the
-# functions krp probes (getpid, read), and tksample streams events.  Around
+# functions krp probes (getpid, read), and tksample streams events; no read
+# may fail with EIO (readers count errnos by name and file).  Around
 # the cycles kmemleak is cleared and scanned: no new object at all.
 # The driver loads with finit_module(2) and unloads with delete_module(2)
 # from one process: under emulation with KASAN every exec of insmod/rmmod
@@ -31,12 +32,18 @@ touch $T/stop
 wait
 grep '^#' $T/stress
 summary=$(tail -n1 $T/stress)
-diag "stress: $summary; readers: $(cat $T/read.1) / $(cat $T/read.2); hammer: $(cat $T/hammer)"
+rs1=$(tail -n1 $T/read.1) rs2=$(tail -n1 $T/read.2)
+diag "stress: $summary; readers: $rs1 / $rs2; hammer: $(cat $T/hammer)"
 is "$st $(field "$summary" cycles) $(field "$summary" bad)" "0 $CYCLES 0" \
 	"$CYCLES random-order load/unload cycles, every step's outcome as expected"
-r1=$(field "$(cat $T/read.1)" reads) calls=$(field "$(cat $T/hammer)" calls)
+r1=$(field "$rs1" reads) calls=$(field "$(cat $T/hammer)" calls)
 check "readers and the getpid/read loop ran ($r1 reads, $calls calls)" -- \
 	test "${r1:-0}" -gt 100 -a "${calls:-0}" -gt 1000
+# A read racing an unload gets ENODEV (ENOENT at open) or a whole text:
+# errnos counted by name; the readers' "# EIO: file=count" lines say where.
+grep -h '^# EIO:' $T/read.1 $T/read.2
+eio=$(( $(field "$rs1" eio || echo 1) + $(field "$rs2" eio || echo 1) ))
+is "$eio" 0 "no read racing an unload got EIO ($(field "$rs1" reads) + $(field "$rs2" reads) reads)"
 check "nothing of ours left loaded" -- sh -c '! ls -d /sys/module/{tkcore,krp,kmp,irqstat,tksample} 2>/dev/null | grep -q .'
 
 sleep 6

@@ -136,3 +136,41 @@ kml_records() {
 snap_lines() { grep -v '^#' /proc/telemetry; }
 last_snap() { snap_lines | tail -n1; }
 last_seq() { field "$(last_snap)" seq; }
+
+# ---- tkcore answering while a feature is busy ----
+
+# core_latency: the ms tkcore's own files take to answer, as
+# "features=MS snapshot=MS enable=MS": a read of telemetry/features, a write
+# of 1 to telemetry/snapshot, enable=0 then enable=1 (all take or wait for
+# tkcore's registration lock).  Timed inside one process: no exec counted.
+core_latency() {
+	python3 - "$TEL" <<'PY'
+import os, sys, time
+t = sys.argv[1]
+def ms(f):
+    t0 = time.monotonic()
+    f()
+    return int((time.monotonic() - t0) * 1000)
+def rd():
+    with open(t + "/features", "rb") as f:
+        f.read()
+def wr(p, b):
+    fd = os.open(t + "/" + p, os.O_WRONLY)
+    try:
+        os.write(fd, b)
+    finally:
+        os.close(fd)
+print("features=%d snapshot=%d enable=%d" % (
+    ms(rd), ms(lambda: wr("snapshot", b"1")),
+    ms(lambda: (wr("enable", b"0"), wr("enable", b"1")))))
+PY
+}
+
+# timed_rmmod MOD: rmmod MOD; prints "RC MS" (exit status, wall ms).
+timed_rmmod() {
+	local t0 st
+	t0=$(date +%s%N)
+	rmmod "$1"
+	st=$?
+	echo "$st $(( ($(date +%s%N) - t0) / 1000000 ))"
+}

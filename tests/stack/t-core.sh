@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # tkcore: files and modes, snapshot contents, parameters, good and bad writes,
-# sampling at log_interval, enable=0, a 4096-entry ring read whole.
+# sampling at log_interval, enable=0, a 4096-entry ring read whole, the
+# uevents of feature devices, unload while a feature's file is busy.
 . "$(dirname "$0")/lib.sh"
 unload_all
 
@@ -227,5 +228,69 @@ check "tkcore unloads" -- test ! -e /sys/module/tkcore
 check "class gone after unload" -- test ! -e $QX
 check "/proc/telemetry gone after unload" -- test ! -e /proc/telemetry
 check "/sys/kernel/telemetry gone after unload" -- test ! -e $KTEL
+
+# ---- uevents: a udev rule sees a feature's files ----
+# A listener on the kernel's uevent socket stats the feature's files the
+# moment each event of the qeexo class arrives.  It runs real-time on CPU 0
+# and the module loads and unloads run there too, so a load that sent its
+# event before adding its files is caught between the two.
+WORK=$(mktemp -d)
+UEV="python3 $TK_TOP/tests/helpers/tkuevent.py"
+check "insmod tkcore" -- load_core
+$UEV "$WORK/ready" "$WORK/stop" profiler:funcs,stats,stats_ext \
+	irqstat:irqs,softirqs,untracked,seed_irq,seed_count,reset \
+	tksample:control,last_ns > "$WORK/uev" 2>&1 &
+uev_pid=$!
+for _ in $(seq 300); do [ -e "$WORK/ready" ] && break; sleep 0.1; done
+diag "listener: $(cat "$WORK/ready" 2>/dev/null)"
+check "insmod krp (files on tkcore's profiler)" -- taskset -c 0 insmod "$TK_MODDIR/krp/krp.ko"
+check "insmod irqstat (its own device)" -- taskset -c 0 insmod "$TK_MODDIR/irqstat/irqstat.ko"
+check "insmod tksample (its own device)" -- taskset -c 0 insmod "$TK_MODDIR/samples/tksample.ko"
+check "rmmod krp" -- taskset -c 0 rmmod krp
+check "rmmod irqstat" -- taskset -c 0 rmmod irqstat
+sleep 1
+touch "$WORK/stop"
+wait $uev_pid
+sed 's/^/#   uevent: /' "$WORK/uev"
+uev() { grep -c -- "$1" "$WORK/uev"; }
+is "$(uev '^change profiler present=3/3$')" 1 "krp's load: one CHANGE of profiler, its 3 files already there"
+is "$(uev '^add irqstat present=6/6$')" 1 "irqstat's load: ADD of irqstat with its 6 files already there"
+is "$(uev '^add tksample present=2/2$')" 1 "tksample's load: ADD of tksample with its 2 files already there"
+is "$(uev '^change profiler present=0/3 ')" 1 "krp's unload: one CHANGE of profiler, its files already gone"
+is "$(uev '^remove irqstat')" 1 "irqstat's unload: REMOVE of irqstat"
+is "$(uev '^add .* missing=')" 0 "no ADD before the device's files"
+
+# ---- unload while a feature's file is busy ----
+# tksample's "emit 10000000" takes minutes under emulation.  rmmod must
+# stop it (ENODEV) and finish within 2 s, and tkcore's own files must keep
+# answering meanwhile.
+"$TKWRITE" $QX/tksample/control 'emit 10000000' > "$WORK/emit" &
+emit_pid=$!
+sleep 1
+if kill -0 $emit_pid 2>/dev/null; then
+	ok 0 "emit 10000000 still running after 1 s"
+else
+	ok 1 "emit 10000000 still running after 1 s (it ended: $(cat "$WORK/emit"))"
+fi
+timed_rmmod tksample > "$WORK/rm" &
+rm_pid=$!
+sleep 0.3
+lat=$(core_latency)
+wait $rm_pid
+wait $emit_pid
+read -r rst rms < "$WORK/rm"
+diag "rmmod tksample: status $rst, $rms ms; tkcore meanwhile: $lat; emit: $(cat "$WORK/emit")"
+is "$rst" 0 "rmmod tksample during the emit succeeds"
+check "rmmod tksample during the emit takes under 2000 ms ($rms ms)" -- test "${rms:-99999}" -lt 2000
+is "$(cat "$WORK/emit")" ENODEV "the emit ends with ENODEV"
+for k in features snapshot enable; do
+	v=$(field "$lat" $k)
+	check "telemetry/$k answers in under 500 ms meanwhile (${v:-?} ms)" -- test "${v:-99999}" -lt 500
+done
+check "tksample's device is gone" -- test ! -e $QX/tksample
+rm -rf "$WORK"
+unload_all
+splat=$(dmesg | splats | head -n 5)
+is "$splat" "" "no WARNING/BUG/Oops in dmesg"
 
 done_testing

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # kmp.ko (vmalloc leak detector) with leaksim.ko as the leaking party: the
 # seed's memleaks format, held vs dropped blocks, the scan range files, bad
-# input, unmapped ranges, 5,000 blocks, overflow, and a load/unload storm.
+# input, unmapped ranges, 5,000 blocks, overflow, unload during a long scan,
+# and a load/unload storm.
 . "$(dirname "$0")/lib.sh"
 
 P=$QX/profiler
@@ -298,6 +299,68 @@ for order in "kmp krp" "krp kmp"; do
 		"with krp on $sym too (loaded $order): 3 possible leaks, 2 not freed yet, sites in leaksim"
 	check "rmmod leaksim krp kmp" -- rmmod leaksim krp kmp
 done
+
+# ---- unload during a long memleaks scan ----
+# 4,000 tracked blocks and a region (as large as the guest's memory allows,
+# up to 1 GiB) whose every word points at one of them: every word of the
+# scan is looked up.  rmmod kmp during that read
+# must stop the scan (ENODEV) and finish within 2 s, and tkcore's own files
+# must keep answering meanwhile.
+check "insmod kmp" -- load_kmp
+check "insmod leaksim kmalloc_dropped=0" -- load_leaksim kmalloc_dropped=0
+is "$(wr $L/control 'vmalloc_held 4000')" "ok 17" "hold 4000 vmalloc blocks"
+# MemAvailable less 700 MiB, in 128 MiB steps, 256..1024 MiB
+mib=$(awk '/^MemAvailable:/ {m = int(($2 / 1024 - 700) / 128) * 128; print (m < 256 ? 256 : (m > 1024 ? 1024 : m))}' /proc/meminfo)
+is "$(wr $L/control "region $mib")" "ok $((7 + ${#mib}))" "a $mib MiB region"
+is "$(wr $L/control 'region_fill 1')" "ok 13" "every word of it points at a held block"
+read -r rs re < $L/region_range
+wr $P/scan_start_addr "$rs" >/dev/null
+wr $P/scan_end_addr "$re" >/dev/null
+# timed_read FILE: "ERRNO|ok MS" of a whole read of FILE
+timed_read() {
+	python3 - "$1" <<'PY'
+import errno, sys, time
+t0 = time.monotonic()
+try:
+    with open(sys.argv[1], "rb") as f:
+        while f.read(65536):
+            pass
+    r = "ok"
+except OSError as e:
+    r = errno.errorcode.get(e.errno, str(e.errno))
+print(r, int((time.monotonic() - t0) * 1000))
+PY
+}
+read -r r full < <(timed_read $P/memleaks)
+diag "a whole memleaks read of the region: $r, $full ms"
+check "the scan is long enough to unload during it (${full} ms >= 3000)" -- test "$r" = ok -a "${full:-0}" -ge 3000
+timed_read $P/memleaks > "$WORK/scan" &
+scan_pid=$!
+sleep 0.5
+if kill -0 $scan_pid 2>/dev/null; then
+	ok 0 "memleaks read still running after 0.5 s"
+else
+	ok 1 "memleaks read still running after 0.5 s (it ended: $(cat "$WORK/scan"))"
+fi
+timed_rmmod kmp > "$WORK/rm" &
+rm_pid=$!
+sleep 0.3
+lat=$(core_latency)
+wait $rm_pid
+wait $scan_pid
+read -r rst rms < "$WORK/rm"
+diag "rmmod kmp: status $rst, $rms ms; tkcore meanwhile: $lat; memleaks read: $(cat "$WORK/scan")"
+is "$rst" 0 "rmmod kmp during the scan succeeds"
+check "rmmod kmp during the scan takes under 2000 ms ($rms ms)" -- test "${rms:-99999}" -lt 2000
+is "$(cut -d' ' -f1 "$WORK/scan")" ENODEV "the memleaks read ends with ENODEV"
+for k in features snapshot enable; do
+	v=$(field "$lat" $k)
+	check "telemetry/$k answers in under 500 ms meanwhile (${v:-?} ms)" -- test "${v:-99999}" -lt 500
+done
+check "kmp's files are gone" -- test ! -e $P/memleaks
+is "$(wr $L/control free)" "ok 4" "leaksim frees its blocks"
+is "$(wr $L/control 'region 0')" "ok 8" "and its region"
+check "rmmod leaksim" -- rmmod leaksim
 
 # ---- storm: kmp loaded and unloaded while leaksim allocates and frees ----
 check "insmod leaksim kmalloc_dropped=0" -- load_leaksim kmalloc_dropped=0
