@@ -261,8 +261,9 @@ is "$(uev '^remove irqstat')" 1 "irqstat's unload: REMOVE of irqstat"
 is "$(uev '^add .* missing=')" 0 "no ADD before the device's files"
 
 # ---- unload while a feature's file is busy ----
-# tksample's "emit 10000000" takes minutes under emulation.  rmmod must
-# stop it (ENODEV) and finish within 2 s, and tkcore's own files must keep
+# tksample's "emit 10000000" takes 7 s under emulation (6.12), longer on
+# the debug kernel.  rmmod must stop it (ENODEV) and finish within 2 s (5 s
+# on the debug kernel: unload_bound_ms), and tkcore's own files must keep
 # answering meanwhile.
 "$TKWRITE" $QX/tksample/control 'emit 10000000' > "$WORK/emit" &
 emit_pid=$!
@@ -281,7 +282,8 @@ wait $emit_pid
 read -r rst rms < "$WORK/rm"
 diag "rmmod tksample: status $rst, $rms ms; tkcore meanwhile: $lat; emit: $(cat "$WORK/emit")"
 is "$rst" 0 "rmmod tksample during the emit succeeds"
-check "rmmod tksample during the emit takes under 2000 ms ($rms ms)" -- test "${rms:-99999}" -lt 2000
+bound=$(unload_bound_ms)
+check "rmmod tksample during the emit takes under $bound ms ($rms ms)" -- test "${rms:-99999}" -lt "$bound"
 is "$(cat "$WORK/emit")" ENODEV "the emit ends with ENODEV"
 for k in features snapshot enable; do
 	v=$(field "$lat" $k)
