@@ -15,7 +15,8 @@
  *                    JSON ({"seq":I): taken by the tracepoint alone,
  *                    refused while /dev/qeexo_events is open; errors other
  *                    than EBADMSG fail the write
- *   stress SECS      for SECS seconds (1..3600) run, on every online CPU:
+ *   stress SECS      for SECS seconds (1..3600) run, on every online CPU, at
+ *                    nice 19:
  *                    an owner thread (register by handle, sessions and
  *                    messages, also from an hrtimer in hard interrupt
  *                    context, unregister), a by-id thread (the same through
@@ -65,6 +66,7 @@
 #include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <tkcore/tkcore.h>
@@ -297,6 +299,8 @@ static int tkp_stress_start(u32 secs)
 				break;
 			}
 			tkp_nr_workers = ++n;
+			/* Busy, but below every task of the tests. */
+			set_user_nice(w->task, MAX_NICE);
 			wake_up_process(w->task);
 		}
 		if (ret)
@@ -455,6 +459,8 @@ unregister:
 	return ret;
 }
 
+static struct tk_feature tkp_feature;
+
 static int tkp_emit(const char *id, u32 n, bool bad)
 {
 	char buf[48];
@@ -475,8 +481,14 @@ static int tkp_emit(const char *id, u32 n, bool bad)
 				 n);
 			ret = tk_telemetry_msg_id(id, "peer", buf);
 		}
-		if (!(i & 255))
+		if (!(i & 255)) {
+			/* Unload waits for this write: give way to it. */
+			if (tk_feature_stopping(&tkp_feature))
+				ret = -ENODEV;
+			else if (fatal_signal_pending(current))
+				ret = -EINTR;
 			cond_resched();
+		}
 	}
 	ret2 = tk_telemetry_session_end_id(id);
 	return ret ?: ret2;

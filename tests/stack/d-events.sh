@@ -25,17 +25,13 @@ load3() { load_core enable=0 && load_tksample && load_tkpeer; }
 check "load tkcore, tksample, tkpeer" -- load3
 PEER=$QX/tkpeer/control
 is "$("$TKWRITE" $QX/tksample/control stream_start)" "ok 12" "tksample streams"
-cmd="stress $SECS"
-is "$("$TKWRITE" $PEER "$cmd")" "ok ${#cmd}" "tkpeer stress for $SECS s"
-is "$("$TKWRITE" $PEER "$cmd")" EBUSY "a second stress while one runs: EBUSY"
-
-# The reader: open, read a while, close, again, until the stress ends.
-python3 - $QX/tkpeer/stats >$T/reader <<'PY' &
+# The reader: open, read a while, close, again, until told to stop; it is
+# up before the stress starts.
+python3 - $T/ready $T/stop >$T/reader <<'PY' &
 import os, random, sys, time
 opens = lines = 0
-def running():
-    return "running=1" in open(sys.argv[1]).read()
-while running():
+open(sys.argv[1], "w").close()
+while not os.path.exists(sys.argv[2]):
     fd = os.open("/dev/qeexo_events", os.O_RDONLY | os.O_NONBLOCK)
     opens += 1
     end = time.monotonic() + random.uniform(0.001, 0.2)
@@ -48,6 +44,10 @@ while running():
 print(f"opens={opens} lines={lines}")
 PY
 rd=$!
+for i in $(seq 300); do [ -e $T/ready ] && break; sleep 0.1; done
+cmd="stress $SECS"
+is "$("$TKWRITE" $PEER "$cmd")" "ok ${#cmd}" "tkpeer stress for $SECS s"
+is "$("$TKWRITE" $PEER "$cmd")" EBUSY "a second stress while one runs: EBUSY"
 # The tracepoints, on and off.
 toggles=0
 while grep -q running=1 $QX/tkpeer/stats; do
@@ -57,6 +57,7 @@ while grep -q running=1 $QX/tkpeer/stats; do
 	sleep 0.$((RANDOM % 3 + 1))
 	toggles=$((toggles + 1))
 done
+touch $T/stop
 wait $rd
 echo 0 >$TR/events/qeexo/msg/enable
 st=$(cat $QX/tkpeer/stats)
