@@ -63,6 +63,7 @@
 #include <linux/moduleparam.h>
 #include <linux/device.h>
 #include <linux/kobject.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -693,6 +694,29 @@ bool tk_feature_stopping(const struct tk_feature *feat)
 	return READ_ONCE(feat->stopping);
 }
 EXPORT_SYMBOL_GPL(tk_feature_stopping);
+
+/**
+ * tk_feature_yield() - a pause point for a long sysfs method of a feature
+ * @feat: the feature whose method is running
+ *
+ * Call it every so often from a loop that can run long (a scan, many calls):
+ * it says whether to give up and otherwise lets other tasks run.
+ *
+ * Context: process context; may sleep.
+ * Return: -ENODEV once tk_unregister_feature(@feat) has begun (the unload
+ * waits for the method), -EINTR with a fatal signal pending, else 0 after
+ * cond_resched().
+ */
+int tk_feature_yield(const struct tk_feature *feat)
+{
+	if (tk_feature_stopping(feat))
+		return -ENODEV;
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	cond_resched();
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tk_feature_yield);
 
 /**
  * tk_feature_dev() - the qeexo device a registered feature's files live on

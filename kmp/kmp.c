@@ -380,19 +380,6 @@ static unsigned long kmp_missed(void)
 
 /* ---- scanning ---- */
 
-/*
- * Should a long scan stop?  -ENODEV while kmp is being unloaded (its
- * unload waits for running reads of memleaks), -EINTR on a fatal signal.
- */
-static int kmp_scan_stop(void)
-{
-	if (tk_feature_stopping(&kmp_feature))
-		return -ENODEV;
-	if (fatal_signal_pending(current))
-		return -EINTR;
-	return 0;
-}
-
 /* Free the snapshot of @s. */
 static void kmp_scan_drop(struct kmp_scan *s)
 {
@@ -443,10 +430,9 @@ static int kmp_sort_keys(struct kmp_key *k, unsigned int n)
 		swap(k[0], k[i]);
 		kmp_sift_down(k, 0, i);
 		if (!(i % 16384)) {
-			ret = kmp_scan_stop();
+			ret = tk_feature_yield(&kmp_feature);
 			if (ret)
 				return ret;
-			cond_resched();
 		}
 	}
 	return 0;
@@ -674,10 +660,10 @@ static int kmp_scan_range(struct kmp_scan *s)
 			kmp_hide_own(buf, addr, len);
 			kmp_scan_words(s, buf, len / sizeof(unsigned long));
 		}
-		ret = kmp_scan_stop();
+		/* -ENODEV while kmp unloads, -EINTR on a fatal signal */
+		ret = tk_feature_yield(&kmp_feature);
 		if (ret)
 			break;
-		cond_resched();
 	}
 	kfree(buf);
 	return ret;
@@ -826,10 +812,9 @@ static int kmp_format(const struct kmp_scan *s, bool ext, struct tk_text *t)
 		else
 			kmp_put_line(t, &s->key[i], kmp_status(s, i));
 		if (!(i % 1024)) {
-			ret = kmp_scan_stop();
+			ret = tk_feature_yield(&kmp_feature);
 			if (ret)
 				return ret;
-			cond_resched();
 		}
 	}
 	return 0;

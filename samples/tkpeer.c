@@ -66,7 +66,6 @@
 #include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <tkcore/tkcore.h>
@@ -481,14 +480,9 @@ static int tkp_emit(const char *id, u32 n, bool bad)
 				 n);
 			ret = tk_telemetry_msg_id(id, "peer", buf);
 		}
-		if (!(i & 255)) {
-			/* Unload waits for this write: give way to it. */
-			if (tk_feature_stopping(&tkp_feature))
-				ret = -ENODEV;
-			else if (fatal_signal_pending(current))
-				ret = -EINTR;
-			cond_resched();
-		}
+		/* Unload waits for this write: give way to it. */
+		if (!(i & 255) && !ret)
+			ret = tk_feature_yield(&tkp_feature);
 	}
 	ret2 = tk_telemetry_session_end_id(id);
 	return ret ?: ret2;

@@ -33,7 +33,6 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <tkcore/tkcore.h>
@@ -77,15 +76,9 @@ static int tks_emit(u32 n, const char *event)
 		if (ret)
 			break;
 		if (!(i & 255)) {
-			if (tk_feature_stopping(&tks_feature)) {
-				ret = -ENODEV;
+			ret = tk_feature_yield(&tks_feature);
+			if (ret)
 				break;
-			}
-			if (fatal_signal_pending(current)) {
-				ret = -EINTR;
-				break;
-			}
-			cond_resched();
 		}
 	}
 	ret2 = tk_telemetry_session_end(tks_prod);

@@ -11,9 +11,10 @@
  *     key=value fields.
  * tk_unregister_feature() undoes all of it; once it returns, tkcore never
  * calls into the feature again.  It waits for running reads and writes of
- * the feature's files; a sysfs method that can run long polls
- * tk_feature_stopping() and returns -ENODEV once it is true, so that the
- * module's unload is not held up.
+ * the feature's files; a sysfs method that can run long calls
+ * tk_feature_yield() now and then and returns its error (-ENODEV once
+ * tk_feature_stopping() is true), so that the module's unload is not held
+ * up.
  *
  * uevents: a qeexo device created for a feature sends KOBJ_ADD only once
  * the feature's files exist; a feature joining or leaving a device that
@@ -171,6 +172,7 @@ module_param_cb(name, &__tk_range_ops_##name, &__tk_range_##name, perm)
 int tk_register_feature(struct tk_feature *feat);
 void tk_unregister_feature(struct tk_feature *feat);
 bool tk_feature_stopping(const struct tk_feature *feat);
+int tk_feature_yield(const struct tk_feature *feat);
 struct device *tk_feature_dev(const struct tk_feature *feat);
 
 /* Strict parsers for sysfs and module-parameter input: see core/tk_parse.c. */
