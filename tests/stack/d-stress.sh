@@ -46,11 +46,7 @@ eio=$(( $(field "$rs1" eio || echo 1) + $(field "$rs2" eio || echo 1) ))
 is "$eio" 0 "no read racing an unload got EIO ($(field "$rs1" reads) + $(field "$rs2" reads) reads)"
 check "nothing of ours left loaded" -- sh -c '! ls -d /sys/module/{tkcore,krp,kmp,irqstat,tksample} 2>/dev/null | grep -q .'
 
-sleep 6
-kml_scan
-kml_records > $T/kml
-is "$(grep -c . $T/kml)" 0 "kmemleak reports no new object after the cycles"
-[ -s $T/kml ] && sed 's/^/#   /' $T/kml | head -20
+kml_nothing_new $T/kml "the cycles"
 sp=$(dmesg | tail -n +$((dmesg0 + 1)) | splats)
 is "$sp" "" "no WARN/BUG/KASAN/lockdep/UBSAN report in dmesg"
 [ -n "$sp" ] && echo "$sp" | head -20 | sed 's/^/#   /'

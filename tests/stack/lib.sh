@@ -96,6 +96,20 @@ install_modules() {
 }
 
 # Value of KEY in a "k=v k=v" line.
+# wait_for COMMAND [SECONDS]: until COMMAND (eval'd) succeeds, at most
+# SECONDS (default 60); fails if it never did.
+wait_for() {
+	local i
+	for i in $(seq $(( ${2:-60} * 10 ))); do eval "$1" && return 0; sleep 0.1; done
+	return 1
+}
+
+# serial_traffic BYTES: interrupts on ttyS0's line (the console).
+serial_traffic() {
+	head -c "$1" /dev/zero | tr '\0' '.' >/dev/console
+	echo >/dev/console
+}
+
 field() {	# field LINE KEY
 	local kv
 	for kv in $1; do
@@ -113,6 +127,17 @@ KML=/sys/kernel/debug/kmemleak
 # stale copy of the pointer (a stack, a register saved by the allocator).
 kml_scan() { echo scan > $KML; sleep 6; echo scan > $KML; }
 kml_clear() { kml_scan; echo clear > $KML; }
+# kml_nothing_new FILE AFTER: once every object of the run is older than
+# kmemleak's 5 s, a scan finds no new object ("kmemleak reports no new
+# object after AFTER"); the records found are kept in FILE and shown.
+kml_nothing_new() {
+	sleep 6
+	kml_scan
+	kml_records >"$1"
+	is "$(grep -c . "$1")" 0 "kmemleak reports no new object after $2"
+	[ -s "$1" ] && sed 's/^/#   /' "$1" | head -20
+	return 0
+}
 # A d-*.sh test needs kmemleak: without it, one failing line and the end.
 need_kmemleak() {
 	[ -w "$KML" ] && return 0
@@ -172,6 +197,31 @@ PY
 # 1.8-2.5 s with the operation already stopped.
 unload_bound_ms() { if [ -e "$KML" ]; then echo 5000; else echo 2000; fi; }
 
+# unload_while_busy MOD PID DURING OP OUT: while PID (OP, a read or write
+# of one of MOD's files, which writes its errno first into OUT) runs,
+# rmmod MOD: it succeeds within unload_bound_ms, OP ends with ENODEV, and
+# tkcore's own files answer in under 500 ms meanwhile (core_latency).
+unload_while_busy() {
+	local mod=$1 pid=$2 during=$3 op=$4 out=$5 rm rm_pid lat rst rms bound k v
+	rm=$(mktemp)
+	timed_rmmod "$mod" >"$rm" &
+	rm_pid=$!
+	sleep 0.3
+	lat=$(core_latency)
+	wait "$rm_pid"
+	wait "$pid"
+	read -r rst rms <"$rm"
+	rm -f "$rm"
+	diag "rmmod $mod: status $rst, $rms ms; tkcore meanwhile: $lat; $op: $(cat "$out")"
+	is "$rst" 0 "rmmod $mod during $during succeeds"
+	bound=$(unload_bound_ms)
+	check "rmmod $mod during $during takes under $bound ms ($rms ms)" -- test "${rms:-99999}" -lt "$bound"
+	is "$(cut -d' ' -f1 "$out")" ENODEV "$op ends with ENODEV"
+	for k in features snapshot enable; do
+		v=$(field "$lat" $k)
+		check "telemetry/$k answers in under 500 ms meanwhile (${v:-?} ms)" -- test "${v:-99999}" -lt 500
+	done
+}
 # timed_rmmod MOD: rmmod MOD; prints "RC MS" (exit status, wall ms).
 timed_rmmod() {
 	local t0 st

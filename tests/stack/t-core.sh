@@ -273,22 +273,7 @@ if kill -0 $emit_pid 2>/dev/null; then
 else
 	ok 1 "emit 10000000 still running after 1 s (it ended: $(cat "$WORK/emit"))"
 fi
-timed_rmmod tksample > "$WORK/rm" &
-rm_pid=$!
-sleep 0.3
-lat=$(core_latency)
-wait $rm_pid
-wait $emit_pid
-read -r rst rms < "$WORK/rm"
-diag "rmmod tksample: status $rst, $rms ms; tkcore meanwhile: $lat; emit: $(cat "$WORK/emit")"
-is "$rst" 0 "rmmod tksample during the emit succeeds"
-bound=$(unload_bound_ms)
-check "rmmod tksample during the emit takes under $bound ms ($rms ms)" -- test "${rms:-99999}" -lt "$bound"
-is "$(cat "$WORK/emit")" ENODEV "the emit ends with ENODEV"
-for k in features snapshot enable; do
-	v=$(field "$lat" $k)
-	check "telemetry/$k answers in under 500 ms meanwhile (${v:-?} ms)" -- test "${v:-99999}" -lt 500
-done
+unload_while_busy tksample $emit_pid "the emit" "the emit" "$WORK/emit"
 check "tksample's device is gone" -- test ! -e $QX/tksample
 rm -rf "$WORK"
 unload_all

@@ -17,11 +17,6 @@ rm -rf $T; mkdir -p $T
 # Value of KEY in the producers line of the sample.
 pfield() { field "$(grep "^$UUID " $EV/producers)" "$1"; }
 # Wait up to $2 seconds (default 60) for command $1 to succeed.
-wait_for() {
-	local i
-	for i in $(seq $(( ${2:-60} * 10 ))); do eval "$1" && return 0; sleep 0.1; done
-	return 1
-}
 # Start `cat $DEV > $1` and wait until the device is open.
 reader_start() {
 	cat $DEV >"$1" &

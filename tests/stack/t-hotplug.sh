@@ -18,21 +18,18 @@ CPU1=/sys/devices/system/cpu/cpu1/online
 T=/tmp/t-hotplug
 rm -rf $T; mkdir -p $T
 
-wait_for() {	# wait_for COMMAND [SECONDS]
-	local i
-	for i in $(seq $(( ${2:-30} * 10 ))); do eval "$1" && return 0; sleep 0.1; done
-	return 1
-}
 cpu1() { echo "$1" >$CPU1; }
 # State letter and utime+stime (ticks) of process $1.
 pstate() { awk '{ sub(/^.*\) /, ""); print $1, $12 + $13 }' "/proc/$1/stat" 2>/dev/null; }
-field_of() {	# field_of FILE MATCH KEY: KEY= of the first line with MATCH
-	awk -v m="$2" -v key="$3=" 'index($0, m) { for (i = 1; i <= NF; i++)
-		if (index($i, key) == 1) { print substr($i, length(key) + 1); exit } }' "$1"
+# irqstat's CPU 1 count of line 4, and of the TIMER softirq.
+irq4_cpu1() { field "$(grep '^irq=4 ' $IQ/irqs)" cpu1; }
+timer_cpu1() { field "$(grep '^vec=1 ' $IQ/softirqs)" cpu1; }
+# How many cpu1 counts and times of irqstat FILE are not 0.
+cpu1_nonzero() {
+	awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^cpu1(_ns|_max_ns)?=/ && $i !~ /=0$/) n++ } END { print n + 0 }' "$1"
 }
 # /proc/softirqs count of VEC on CPU 1.
 proc_soft1() { awk -v v="$1:" '$1 == v { print $3 }' /proc/softirqs; }
-serial_traffic() { head -c "$1" /dev/zero | tr '\0' '.' >/dev/console; echo >/dev/console; }
 # /proc/interrupts count of line 4 on CPU 1 (while CPU 1 is online).
 proc_irq4_cpu1() { awk '$1 == "4:" { print $3 }' /proc/interrupts; }
 
@@ -110,9 +107,9 @@ aff=$(cat /proc/irq/4/smp_affinity_list)
 echo 1 >/proc/irq/4/smp_affinity_list
 for try in $(seq 20); do
 	serial_traffic 300
-	[ "$(field_of $IQ/irqs "irq=4 " cpu1)" -ge 20 ] 2>/dev/null && break
+	[ "$(irq4_cpu1)" -ge 20 ] 2>/dev/null && break
 done
-i1=$(field_of $IQ/irqs "irq=4 " cpu1)
+i1=$(irq4_cpu1)
 check "irqstat counted line 4 on CPU 1 ($i1 after $try bursts)" -- test "${i1:-0}" -ge 20
 # procnet: a TCP transfer sent from CPU 1.
 echo 1 >$QX/telemetry/procnet
@@ -132,12 +129,12 @@ is "$n1" $N "procnet: the sender on CPU 1 sent $N bytes"
 echo 0 >/proc/irq/4/smp_affinity_list
 serial_traffic 100
 sleep 0.2
-i1=$(field_of $IQ/irqs "irq=4 " cpu1)
+i1=$(irq4_cpu1)
 k1=$(krp_count)
 check "CPU 1 goes offline" -- cpu1 0
 k=$(krp_count)
 check "krp: CPU 1's calls stay in the count while it is offline ($k1 -> $k)" -- test $((k - k1)) -ge 0 -a $((k - k1)) -le 10
-is "$(field_of $IQ/irqs "irq=4 " cpu1)" "$i1" "irqstat: CPU 1's line 4 count ($i1) stays while it is offline"
+is "$(irq4_cpu1)" "$i1" "irqstat: CPU 1's line 4 count ($i1) stays while it is offline"
 is "$(nettx)" $N "procnet: CPU 1's bytes stay in the sender's total while it is offline"
 "$TKLOAD" getpid 1000 >/dev/null
 k2=$(krp_count)
@@ -152,9 +149,9 @@ diag "at ${SECONDS}s: irqstat reset with CPU 1 offline"
 check "CPU 1 goes offline again" -- cpu1 0
 s_timer=$(proc_soft1 TIMER)
 check "reset while CPU 1 is offline" -- "$TKWRITE" $IQ/reset 1
-is "$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^cpu1(_ns|_max_ns)?=/ && $i !~ /=0$/) n++ } END { print n + 0 }' $IQ/irqs)" 0 \
+is "$(cpu1_nonzero $IQ/irqs)" 0 \
 	"irqs: every line's cpu1 count and times are 0 after the reset"
-is "$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^cpu1=/ && $i != "cpu1=0") n++ } END { print n + 0 }' $IQ/softirqs)" 0 \
+is "$(cpu1_nonzero $IQ/softirqs)" 0 \
 	"softirqs: every cpu1 count is 0 after the reset"
 check "CPU 1 comes back" -- cpu1 1
 # CPU 1 took no interrupt while offline: its count now is its count at the reset.
@@ -162,12 +159,12 @@ p0=$(proc_irq4_cpu1)
 echo 1 >/proc/irq/4/smp_affinity_list
 for try in $(seq 5); do serial_traffic 300; done
 sleep 0.2
-i2=$(field_of $IQ/irqs "irq=4 " cpu1)
+i2=$(irq4_cpu1)
 p1=$(proc_irq4_cpu1)
 check "irqstat: CPU 1's line 4 count after it came back (${i2:-none}) is what /proc/interrupts counted there since ($((p1 - p0)), +1)" -- \
 	test "${i2:-0}" -ge 1 -a "${i2:-0}" -le $((p1 - p0 + 1))
 a=$(proc_soft1 TIMER)
-st=$(awk '$1 ~ /^vec=1$/ { for (i = 1; i <= NF; i++) if ($i ~ /^cpu1=/) { sub(/cpu1=/, "", $i); print $i } }' $IQ/softirqs)
+st=$(timer_cpu1)
 b=$(proc_soft1 TIMER)
 check "softirqs: CPU 1's TIMER count ($st) is /proc/softirqs' since the reset ($((a - s_timer))..$((b - s_timer)))" -- \
 	test "${st:-x}" -ge $((a - s_timer)) -a "${st:-x}" -le $((b - s_timer))
@@ -179,12 +176,12 @@ rmmod irqstat
 check "CPU 1 goes offline" -- cpu1 0
 s_timer=$(proc_soft1 TIMER)
 check "load irqstat with CPU 1 offline" -- load_irqstat
-is "$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^cpu1=/ && $i != "cpu1=0") n++ } END { print n + 0 }' $IQ/softirqs)" 0 \
+is "$(cpu1_nonzero $IQ/softirqs)" 0 \
 	"softirqs: CPU 1 starts from 0"
 check "CPU 1 comes back" -- cpu1 1
 sleep 0.5
 a=$(proc_soft1 TIMER)
-st=$(awk '$1 ~ /^vec=1$/ { for (i = 1; i <= NF; i++) if ($i ~ /^cpu1=/) { sub(/cpu1=/, "", $i); print $i } }' $IQ/softirqs)
+st=$(timer_cpu1)
 b=$(proc_soft1 TIMER)
 check "softirqs: CPU 1's TIMER count ($st) is /proc/softirqs' since the load ($((a - s_timer))..$((b - s_timer)))" -- \
 	test "${st:-x}" -ge $((a - s_timer)) -a "${st:-x}" -le $((b - s_timer))

@@ -33,10 +33,6 @@ PY
 wr() { "$TKWRITE" "$1" "$2"; }
 
 # Interrupt traffic: the serial console (ttyS0) and the 9p root (virtio).
-serial_traffic() {	# serial_traffic BYTES
-	head -c "$1" /dev/zero | tr '\0' '.' >/dev/console
-	echo >/dev/console
-}
 virtio_traffic() { cat /usr/bin/bash >/dev/null 2>&1; }
 
 # irqstat's line count=, or 0 when the line is not listed.

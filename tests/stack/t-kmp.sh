@@ -342,22 +342,7 @@ if kill -0 $scan_pid 2>/dev/null; then
 else
 	ok 1 "memleaks read still running after 0.5 s (it ended: $(cat "$WORK/scan"))"
 fi
-timed_rmmod kmp > "$WORK/rm" &
-rm_pid=$!
-sleep 0.3
-lat=$(core_latency)
-wait $rm_pid
-wait $scan_pid
-read -r rst rms < "$WORK/rm"
-diag "rmmod kmp: status $rst, $rms ms; tkcore meanwhile: $lat; memleaks read: $(cat "$WORK/scan")"
-is "$rst" 0 "rmmod kmp during the scan succeeds"
-bound=$(unload_bound_ms)
-check "rmmod kmp during the scan takes under $bound ms ($rms ms)" -- test "${rms:-99999}" -lt "$bound"
-is "$(cut -d' ' -f1 "$WORK/scan")" ENODEV "the memleaks read ends with ENODEV"
-for k in features snapshot enable; do
-	v=$(field "$lat" $k)
-	check "telemetry/$k answers in under 500 ms meanwhile (${v:-?} ms)" -- test "${v:-99999}" -lt 500
-done
+unload_while_busy kmp $scan_pid "the scan" "the memleaks read" "$WORK/scan"
 check "kmp's files are gone" -- test ! -e $P/memleaks
 is "$(wr $L/control free)" "ok 4" "leaksim frees its blocks"
 is "$(wr $L/control 'region 0')" "ok 8" "and its region"
