@@ -38,8 +38,9 @@ wait_sample() {
 	return 1
 }
 ip link set lo up
-# as_nobody CMD...: run CMD as user nobody (no groups, no capabilities)
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"; }
+# "${AS_NOBODY[@]}" CMD...: CMD as user nobody (no groups, no capabilities),
+# the same process (setpriv execs it), so $! of a background one is its pid.
+AS_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
 has() { grep -Eq "$1" <<<"$2"; }	# has ERE TEXT
 hasnt() { ! grep -Eq "$1" <<<"$2"; }	# hasnt ERE TEXT
 num() { local v; v=$(field "$1" "$2") && [ -n "$v" ] && echo "$v" || echo 0; }	# num LINE KEY
@@ -151,17 +152,17 @@ check "mount a procfs with hidepid=2" -- mount -t proc -o hidepid=2 proc "$HP"
 bash -c 'while :; do :; done' &
 rootb=$!
 PIDS+=("$rootb")
-as_nobody bash -c 'while :; do :; done' &
+"${AS_NOBODY[@]}" bash -c 'while :; do :; done' &
 nobb=$!
 PIDS+=("$nobb")
 wait_sample && wait_sample
-hp=$(as_nobody cat "$HP/kmonpro")
-plain=$(as_nobody cat $KM)
+hp=$("${AS_NOBODY[@]}" cat "$HP/kmonpro")
+plain=$("${AS_NOBODY[@]}" cat $KM)
 grep '^top ' <<<"$hp" | sed 's/^/#   hidepid=2: /'
 check "hidepid=2: nobody sees its own busy loop (pid $nobb)" -- has "^top pid=$nobb " "$hp"
 check "hidepid=2: nobody does not see root's busy loop (pid $rootb)" -- hasnt "^top pid=$rootb " "$hp"
-others=$(grep '^top ' <<<"$hp" | while read -r _ kv _; do p=${kv#pid=}; u=$(stat -c %u /proc/$p 2>/dev/null); [ "$u" = 65534 ] || echo "$p:$u"; done)
-is "$others" "" "hidepid=2: every top line nobody sees is a process of nobody"
+others=$(grep '^top ' <<<"$hp" | while read -r _ kv _; do p=${kv#pid=}; u=$(stat -c %u /proc/$p 2>/dev/null); [ -z "$u" ] || [ "$u" = 65534 ] || echo "$p:$u"; done)
+is "$others" "" "hidepid=2: every top line nobody sees is a process of nobody (or gone since)"
 check "no hidepid: nobody sees root's busy loop" -- has "^top pid=$rootb " "$plain"
 umount "$HP"
 kill "$rootb" "$nobb"
@@ -270,12 +271,12 @@ diag "at ${SECONDS}s: socket bytes of others"
 "$TKLOAD" udp 1000000000 >/dev/null &
 rootu=$!
 PIDS+=("$rootu")
-as_nobody "$TKLOAD" udp 1000000000 >/dev/null &
+"${AS_NOBODY[@]}" "$TKLOAD" udp 1000000000 >/dev/null &
 nobu=$!
 PIDS+=("$nobu")
 wait_sample && wait_sample
 asroot=$(km)
-asnob=$(as_nobody cat $KM)
+asnob=$("${AS_NOBODY[@]}" cat $KM)
 grep -E "^(top|nettop) pid=($rootu|$nobu) " <<<"$asnob" | sed 's/^/#   nobody: /'
 check "root sees both senders' bytes" -- \
 	test "$(num "$(grep "^nettop pid=$rootu " <<<"$asroot")" tx_bytes)" -gt 0 -a "$(num "$(grep "^nettop pid=$nobu " <<<"$asroot")" tx_bytes)" -gt 0
