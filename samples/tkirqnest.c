@@ -32,6 +32,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irq_work.h>
@@ -41,7 +42,6 @@
 #include <linux/sched/clock.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
-#include <linux/timekeeping.h>
 #include <tkcore/tkcore.h>
 #include <tkcore/version.h>
 #include "sample_cmd.h"
@@ -80,19 +80,18 @@ static DEFINE_MUTEX(tkn_lock);	/* one run at a time; the figures */
 static struct tk_feature tkn_feature;
 
 /*
- * Spin @ns on the monotonic clock.  Not on local_clock(): where the
- * scheduler clock is unstable (Debian's 6.1 in the emulated test guest),
- * local_clock() does not pass the last tick by more than a tick, and with
- * interrupts off no tick comes, so a spin on it may never end.  The figures
- * are still local_clock()'s, irqstat's clock, which is monotonic per CPU: a
- * handler's span then contains what it spans in irqstat's figures too.
+ * Spin @ns with the kernel's delay loop (on x86 the TSC itself), which
+ * needs no interrupt.  Not on a clock: with interrupts off, local_clock()
+ * (unstable scheduler clock, Debian's 6.1 in the emulated test guest) and
+ * the monotonic clock (jiffies, once the clocksource watchdog has rejected
+ * the TSC under a busy emulator) may not advance at all, and a spin on them
+ * would never end.  The figures are local_clock()'s, irqstat's clock, which
+ * is monotonic per CPU: a handler's span then contains what it spans in
+ * irqstat's figures too.
  */
 static void tkn_spin(u64 ns)
 {
-	u64 t0 = ktime_get_mono_fast_ns();
-
-	while (ktime_get_mono_fast_ns() - t0 < ns)
-		cpu_relax();
+	ndelay(ns);
 }
 
 static irqreturn_t tkn_handler(int irq, void *dev_id)
