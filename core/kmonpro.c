@@ -507,7 +507,8 @@ static void tk_km_resolve(const struct tk_km_view *v, struct tk_pn_proc *pn,
 			*ex_rx += pn[i].rx;
 			continue;
 		}
-		if (n && tk_km_visible(v, task) && tk_km_may_read(task))
+		/* Readable bytes imply a visible process (tk_km_visible()). */
+		if (n && tk_km_may_read(task))
 			pn[i].nr = n;
 		put_task_struct(task);
 		cond_resched();
