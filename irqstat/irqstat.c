@@ -711,37 +711,33 @@ static void irqstat_totals(u64 *irqs, u64 *ns, u64 *soft)
 	}
 }
 
+/* A u64 field of struct irqstat_cpu summed over every possible CPU. */
+#define irqstat_sum(field)						\
+({									\
+	u64 __n = 0;							\
+	int __cpu;							\
+									\
+	for_each_possible_cpu(__cpu)					\
+		__n += READ_ONCE(per_cpu(irqstat_cpu, __cpu).field);	\
+	__n;								\
+})
+
 static u64 irqstat_seed_count(void)
 {
-	u64 n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		n += READ_ONCE(per_cpu(irqstat_cpu, cpu).seed);
-	return n;
+	return irqstat_sum(seed);
 }
 
 static ssize_t untracked_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
-	u64 n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		n += READ_ONCE(per_cpu(irqstat_cpu, cpu).untracked);
-	return sysfs_emit(buf, "%llu\n", n);
+	return sysfs_emit(buf, "%llu\n", irqstat_sum(untracked));
 }
 static DEVICE_ATTR_RO(untracked);
 
 static ssize_t nest_overflow_show(struct device *dev,
 				  struct device_attribute *attr, char *buf)
 {
-	u64 n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		n += READ_ONCE(per_cpu(irqstat_cpu, cpu).nest_overflow);
-	return sysfs_emit(buf, "%llu\n", n);
+	return sysfs_emit(buf, "%llu\n", irqstat_sum(nest_overflow));
 }
 static DEVICE_ATTR_RO(nest_overflow);
 
