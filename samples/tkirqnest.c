@@ -13,11 +13,11 @@
  * "run N DEPTH" written to the root-only /sys/class/qeexo/tkirqnest/control
  * (N 1..100000, DEPTH 1..TKN_LINES) does N times: queue an irq_work (hard
  * interrupt context, interrupts off, on this CPU) that calls
- * generic_handle_irq() on line 0.  The handler of line L spins (on the
- * monotonic clock) for half its time, calls generic_handle_irq() on line L+1
- * when L+1 < DEPTH, then spins the other half: line 0 spins 200 us, the
- * others 100 us each, so that line L's handler contains all of the lines
- * below it.  The write waits for each round; it fails with the errno of
+ * generic_handle_irq() on line 0.  The handler of line L spins (the
+ * kernel's delay loop) for half its time, calls generic_handle_irq() on
+ * line L+1 when L+1 < DEPTH, then spins the other half: line 0 spins
+ * 200 us, the others 100 us each, so that line L's handler contains all of
+ * the lines below it.  The write waits for each round; it fails with the errno of
  * generic_handle_irq() if one failed, ENODEV when the module is being
  * unloaded.  A run first zeroes the figures of lines, which then hold,
  * per line:
