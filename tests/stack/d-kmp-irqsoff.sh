@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Debug kernel only (CONFIG_IRQSOFF_TRACER, scripts/debug-kernel/debug.config):
+# with 1,000,000 vmalloc() blocks tracked, no section with interrupts off
+# lasts longer than 200 us during memleaks and memleaks_ext scans.  The
+# irqsoff tracer keeps the longest irqs-off section of the whole system and
+# where it started and ended: a baseline without scans is taken first, and
+# the sites of the longest section during the scans are shown.
+# tk-vm-mem: 8192 (1,000,000 one-page blocks, with KASAN and kmemleak)
+. "$(dirname "$0")/lib.sh"
+P=$QX/profiler
+L=$QX/leaksim
+T=/sys/kernel/tracing
+LIMIT_US=200
+
+unload_all
+[ -e $T/current_tracer ] || mount -t tracefs nodev $T 2>/dev/null
+if ! grep -qw irqsoff $T/available_tracers 2>/dev/null; then
+	ok 1 "the irqsoff tracer is available ($T/available_tracers)"
+	done_testing
+	exit
+fi
+mem=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)
+check "guest memory for 1,000,000 one-page blocks ($mem MiB >= 7000)" -- test "$mem" -ge 7000
+check "insmod tkcore" -- load_core
+check "insmod kmp max_blocks=1048576" -- insmod "$TK_MODDIR/kmp/kmp.ko" max_blocks=1048576
+check "insmod leaksim kmalloc_dropped=0" -- load_leaksim kmalloc_dropped=0
+t0=$(date +%s)
+is "$("$TKWRITE" $L/control 'vmalloc_bulk 1000000')" "ok 20" "hold 1,000,000 vmalloc blocks"
+diag "1,000,000 vmalloc() took $(( $(date +%s) - t0 )) s"
+nb=$(cat $P/tracked_blocks)
+check "kmp tracks them ($nb blocks)" -- test "$nb" -ge 1000000
+read -r hs he < $L/held_range
+"$TKWRITE" $P/scan_start_addr "$hs" >/dev/null
+"$TKWRITE" $P/scan_end_addr "$he" >/dev/null
+
+# max_section: "<us> <started at> <ended at>" of the longest section since
+# the last reset.
+max_section() {
+	local us s e
+	us=$(cat $T/tracing_max_latency)
+	s=$(sed -n 's/^ *=> started at: *\([^ ]*\).*/\1/p' $T/trace | head -n1)
+	e=$(sed -n 's/^ *=> ended at: *\([^ ]*\).*/\1/p' $T/trace | head -n1)
+	echo "$us ${s:-?} ${e:-?}"
+}
+echo 0 > $T/tracing_on
+echo irqsoff > $T/current_tracer
+echo 0 > $T/tracing_max_latency
+echo 1 > $T/tracing_on
+# Baseline: as long as a scan, no scan (the other CPU reads /dev/zero).
+t0=$(date +%s)
+timeout 20 dd if=/dev/zero of=/dev/null bs=64k status=none
+read -r base bs be < <(max_section)
+diag "baseline (20 s, no scan): longest irqs-off section $base us, $bs .. $be"
+# scan FILE NBLOCKS: read FILE with the tracer's maximum reset; check it.
+scan() {
+	local f=$1 want=$2 n ms us s e t0
+	echo 0 > $T/tracing_max_latency
+	t0=$(date +%s%N)
+	# memleaks_ext's entries carry stacks: count them, do not keep them.
+	n=$(grep -c '^0x' $P/$f)
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	read -r us s e < <(max_section)
+	diag "$f: $n blocks in $ms ms; longest irqs-off section $us us, $s .. $e"
+	check "$f lists the $want blocks ($n)" -- test "$n" -ge "$want"
+	check "$f scan of $want blocks: no irqs-off section over $LIMIT_US us ($us us, $s .. $e)" -- \
+		test "$us" -le $LIMIT_US
+}
+scan memleaks 1000000
+# memleaks_ext copies whole records (with their stacks) at each pass: the
+# same check with 100,000 blocks (1,000,000 entries would be ~500 MB of text).
+is "$("$TKWRITE" $L/control free)" "ok 4" "free them"
+is "$("$TKWRITE" $L/control 'vmalloc_bulk 100000')" "ok 19" "hold 100,000 vmalloc blocks"
+scan memleaks_ext 100000
+echo 0 > $T/tracing_on
+echo nop > $T/current_tracer
+t0=$(date +%s)
+is "$("$TKWRITE" $L/control free)" "ok 4" "free them"
+diag "freeing took $(( $(date +%s) - t0 )) s"
+check "rmmod leaksim kmp tkcore" -- rmmod leaksim kmp tkcore
+splat=$(dmesg | splats | head -n 5)
+is "$splat" "" "no WARNING/BUG/Oops in dmesg"
+done_testing
