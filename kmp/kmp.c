@@ -71,7 +71,8 @@
  * while it scans.  memleaks keeps its last snapshot (at most max_blocks
  * starts, 40 bytes each, freed at unload) and the next pass reuses it, with
  * fresh counters, when kmp_gen shows that no block was allocated or freed
- * since; the memory is scanned again at every pass.  memleaks_ext, whose
+ * since, and otherwise copies into the same arrays while they are large
+ * enough; the memory is scanned again at every pass.  memleaks_ext, whose
  * snapshot copies whole records, takes a new one at every pass.  Scans of
  * the two files take turns (kmp_scan_lock).
  *
@@ -522,8 +523,8 @@ static void kmp_snapshot_counters(struct kmp_scan *s)
 	s->skipped = 0;
 	s->nr_gone = 0;
 	s->interior = READ_ONCE(kmp_interior);
-	bitmap_zero(s->found, max(s->n, 1U));
-	bitmap_zero(s->gone, max(s->n, 1U));
+	bitmap_zero(s->found, s->cap);
+	bitmap_zero(s->gone, s->cap);
 }
 
 /* Copy block @b into entry @n of @s. */
@@ -602,11 +603,12 @@ static int kmp_copy_blocks(struct kmp_scan *s, bool full, unsigned long limit,
 
 /*
  * Copy the live blocks into @s and sort them by start address.  If @s holds
- * a snapshot and no block was allocated or freed since, keep it.
+ * a snapshot and no block was allocated or freed since, keep it; if it
+ * holds arrays large enough, reuse them.
  */
 static int kmp_snapshot_blocks(struct kmp_scan *s, bool full)
 {
-	unsigned int cap, n, i, h, mask;
+	unsigned int nr, n, i, h, mask;
 	unsigned long flags, limit, diff;
 	bool sorted;
 	int ret;
@@ -621,41 +623,53 @@ static int kmp_snapshot_blocks(struct kmp_scan *s, bool full)
 			return 0;
 		}
 		raw_spin_unlock_irqrestore(&kmp_lock, flags);
-		kmp_scan_drop(s);
 	}
 	/*
 	 * The blocks to copy: those with a sequence number up to @limit, at
-	 * most @cap of them (the live ones now; records are never reused
+	 * most @nr of them (the live ones now; records are never reused
 	 * with a lower number).
 	 */
 	raw_spin_lock_irqsave(&kmp_lock, flags);
-	cap = kmp_nr_blocks;
+	nr = kmp_nr_blocks;
 	limit = kmp_seq;
 	s->bytes = kmp_nr_bytes;
 	s->overflow = kmp_overflow;
 	s->gen = kmp_gen;
 	raw_spin_unlock_irqrestore(&kmp_lock, flags);
 
-	s->cap = max(cap, 1U);
-	s->key = kvmalloc_array(s->cap, sizeof(*s->key), GFP_KERNEL);
-	if (full)
-		s->blk = kvmalloc_array(s->cap, sizeof(*s->blk), GFP_KERNEL);
-	if (!s->key || (full && !s->blk))
-		return -ENOMEM;
-	/* Block addresses: not references, for kmemleak (kmp_init). */
-	kmemleak_no_scan(s->key);
+	/*
+	 * memleaks keeps its arrays from pass to pass while they are large
+	 * enough (with some room to grow): no allocation of megabytes at
+	 * every pass while blocks come and go.
+	 */
+	if (s->key && nr > s->cap)
+		kmp_scan_drop(s);
+	if (s->key) {
+		memset(s->slot, 0, array_size(1U << s->slot_bits,
+					      sizeof(*s->slot)));
+	} else {
+		s->cap = max(full ? nr : nr + nr / 64 + 16, 1U);
+		s->key = kvmalloc_array(s->cap, sizeof(*s->key), GFP_KERNEL);
+		if (full)
+			s->blk = kvmalloc_array(s->cap, sizeof(*s->blk),
+						GFP_KERNEL);
+		s->found = bitmap_alloc(s->cap, GFP_KERNEL);
+		s->gone = bitmap_alloc(s->cap, GFP_KERNEL);
+		/* Twice the slots as blocks: few probes, even for a miss. */
+		s->slot_bits = max(order_base_2(2 * s->cap), 4);
+		s->slot = kvcalloc(1U << s->slot_bits, sizeof(*s->slot),
+				   GFP_KERNEL);
+		if (!s->key || (full && !s->blk) || !s->found || !s->gone ||
+		    !s->slot)
+			return -ENOMEM;
+		/* Block addresses: not references, for kmemleak (kmp_init). */
+		kmemleak_no_scan(s->key);
+	}
 	ret = kmp_copy_blocks(s, full, limit, &sorted);
 	if (ret)
 		return ret;
 	n = s->n;
 
-	s->found = bitmap_alloc(max(n, 1U), GFP_KERNEL);
-	s->gone = bitmap_alloc(max(n, 1U), GFP_KERNEL);
-	/* At least twice the slots as blocks: few probes, even for a miss. */
-	s->slot_bits = max(order_base_2(2 * n), 4);
-	s->slot = kvcalloc(1U << s->slot_bits, sizeof(*s->slot), GFP_KERNEL);
-	if (!s->found || !s->gone || !s->slot)
-		return -ENOMEM;
 	if (!sorted) {
 		ret = kmp_sort_keys(s->key, n);
 		if (ret)

@@ -21,7 +21,7 @@ if ! grep -qw irqsoff $T/available_tracers 2>/dev/null; then
 	exit
 fi
 mem=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)
-check "guest memory for 1,000,000 one-page blocks ($mem MiB >= 7000)" -- test "$mem" -ge 7000
+check "guest memory for 1,000,000 one-page blocks ($mem MiB >= 6000)" -- test "$mem" -ge 6000
 check "insmod tkcore" -- load_core
 check "insmod kmp max_blocks=1048576" -- insmod "$TK_MODDIR/kmp/kmp.ko" max_blocks=1048576
 check "insmod leaksim kmalloc_dropped=0" -- load_leaksim kmalloc_dropped=0
