@@ -143,7 +143,8 @@
 #define KMP_EXT_ENTRY_EST	768
 /*
  * Records copied per hold of kmp_lock: the longest interrupts-off section of
- * a scan (about 50 us in the debug kernel under emulation).
+ * a scan is the copy of this many records (with their stacks, for
+ * memleaks_ext), whatever the number of blocks.
  */
 #define KMP_SNAP_BATCH		32
 #define KMP_MIN_BLOCKS		16
