@@ -9,13 +9,18 @@
  *     over init_net's interfaces (dev_get_stats()), which gives the per-
  *     interface lines and the snapshot's net_* totals;
  *   - tk_kmon_sample() after it: per-CPU times by kind, and one RCU walk
- *     over the thread groups recording each one's CPU time.  The previous
- *     sample's table (sorted by key) gives each process's CPU time over the
- *     interval; the TK_TOP_N_MAX busiest are kept (their RSS is read when
- *     /proc/kmonpro is, for the top_n shown only).
- * Each sample replaces the one before the current one, under tk_km_lock.  /proc/kmonpro
- * formats the latest sample against the one before, plus the live procnet
- * totals (procnet.c), when it is read.
+ *     over the thread groups recording each one's CPU time and its tgid's
+ *     struct pid (a reference, dropped when the sample is replaced).  The
+ *     previous sample's table (sorted by key) gives each process's CPU time
+ *     over the interval; the processes with any are ranked, busiest first.
+ *     The first sample is compared with a sample of zeros at boot.
+ * Each sample replaces the one before the current one, under tk_km_lock.
+ * /proc/kmonpro formats the latest sample against the one before, plus the
+ * live procnet totals (procnet.c), when it is read, as the reader may see
+ * it: processes by their pid in the pid namespace of the procfs instance
+ * the file was opened through, only those that instance shows the reader
+ * (hidepid=), socket bytes only of processes whose /proc/PID/io the reader
+ * could read.
  *
  * Bounds: at most TK_KM_TASKS thread groups per sample (more are left out of
  * the top list and counted in tasks_dropped), at most TK_KM_NETS interfaces
@@ -24,13 +29,18 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bsearch.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/kernel_stat.h>
 #include <linux/mm.h>
 #include <linux/netdevice.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/coredump.h>
 #include <linux/sched/cputime.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -57,14 +67,14 @@ struct tk_km_cpu {
 struct tk_km_task {
 	u64 key;		/* tk_procnet_key() */
 	u64 runtime_ns;		/* whole thread group, ever */
+	struct pid *pid;	/* its tgid, referenced; NULL if it had none */
 	char comm[TASK_COMM_LEN];
 };
 
-struct tk_km_top {
-	u64 key;
-	pid_t tgid;
+/* A process with CPU time over the interval. */
+struct tk_km_rank {
 	u64 delta_ns;
-	char comm[TASK_COMM_LEN];
+	u32 idx;		/* into tasks */
 };
 
 struct tk_km_net {
@@ -82,10 +92,11 @@ struct tk_km_sample {
 	struct tk_km_task *tasks;	/* TK_KM_TASKS, sorted by key */
 	unsigned int nr_tasks;
 	unsigned int tasks_dropped;
+	struct tk_km_rank *rank;	/* TK_KM_TASKS, busiest first */
+	unsigned int nr_rank;
+	bool since_boot;		/* compared with the boot baseline */
 	struct tk_km_net *nets;		/* TK_KM_NETS */
 	unsigned int nr_nets;
-	struct tk_km_top top[TK_TOP_N_MAX];
-	unsigned int nr_top;
 };
 
 unsigned int tk_top_n = 10;
@@ -189,6 +200,7 @@ static void tk_km_collect_tasks(struct tk_km_sample *k)
 			rt += READ_ONCE(t->se.sum_exec_runtime);
 		k->tasks[n].key = tk_procnet_key(p->tgid, p->start_time);
 		k->tasks[n].runtime_ns = rt;
+		k->tasks[n].pid = get_pid(task_tgid(p));
 		/* Racy against a rename, as /proc's comm; always terminated. */
 		memcpy(k->tasks[n].comm, p->comm, TASK_COMM_LEN);
 		k->tasks[n].comm[TASK_COMM_LEN - 1] = '\0';
@@ -199,40 +211,29 @@ static void tk_km_collect_tasks(struct tk_km_sample *k)
 	k->nr_tasks = n;
 }
 
-/* Insert @c into the top list, kept in decreasing delta_ns. */
-static void tk_km_top_insert(struct tk_km_sample *k, const struct tk_km_top *c)
+static int tk_km_cmp_rank(const void *a, const void *b)
 {
-	unsigned int i = k->nr_top;
+	const struct tk_km_rank *x = a, *y = b;
 
-	if (i == TK_TOP_N_MAX) {
-		if (k->top[i - 1].delta_ns >= c->delta_ns)
-			return;
-		i--;
-	} else {
-		k->nr_top++;
-	}
-	while (i > 0 && k->top[i - 1].delta_ns < c->delta_ns) {
-		k->top[i] = k->top[i - 1];
-		i--;
-	}
-	k->top[i] = *c;
+	if (x->delta_ns != y->delta_ns)
+		return x->delta_ns > y->delta_ns ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* Each process's CPU time since @prev, busiest TK_TOP_N_MAX kept. */
+/* Each process's CPU time since @prev; those with any, busiest first. */
 static void tk_km_rank(struct tk_km_sample *k, const struct tk_km_sample *prev)
 {
 	struct tk_km_task *cur, *old;
-	struct tk_km_top c;
-	unsigned int i;
+	unsigned int i, n = 0;
+	u64 delta;
 
-	k->nr_top = 0;
 	for (i = 0; i < k->nr_tasks; i++) {
 		cur = &k->tasks[i];
 		old = bsearch(cur, prev->tasks, prev->nr_tasks, sizeof(*cur),
 			      tk_km_cmp_task);
 		if (old) {
-			c.delta_ns = cur->runtime_ns > old->runtime_ns ?
-				     cur->runtime_ns - old->runtime_ns : 0;
+			delta = cur->runtime_ns > old->runtime_ns ?
+				cur->runtime_ns - old->runtime_ns : 0;
 		} else {
 			/*
 			 * Not in the previous sample: new since then (its
@@ -240,41 +241,48 @@ static void tk_km_rank(struct tk_km_sample *k, const struct tk_km_sample *prev)
 			 * by the bound (unknown, skipped).  The key holds the
 			 * low 31 bits of the start time.
 			 */
-			c.delta_ns = 0;
+			delta = 0;
 			if (!prev->tasks_dropped)
-				c.delta_ns = cur->runtime_ns;
+				delta = cur->runtime_ns;
 		}
-		if (!c.delta_ns)
+		if (!delta || !cur->pid)
 			continue;
-		c.key = cur->key;
-		c.tgid = (cur->key >> 31) & U32_MAX;
-		memcpy(c.comm, cur->comm, TASK_COMM_LEN);
-		tk_km_top_insert(k, &c);
+		k->rank[n].delta_ns = delta;
+		k->rank[n].idx = i;
+		n++;
 	}
+	sort(k->rank, n, sizeof(*k->rank), tk_km_cmp_rank, NULL);
+	k->nr_rank = n;
 }
 
-/* RSS of a top process, looked up at the read; 0 if it has gone. */
-static u64 tk_km_rss_kb(const struct tk_km_top *c)
+/* Drops @k's task table and its pid references. */
+static void tk_km_drop_tasks(struct tk_km_sample *k)
 {
-	struct task_struct *task;
-	struct mm_struct *mm;
-	struct pid *pid;
-	u64 kb = 0;
+	unsigned int i;
 
-	pid = find_get_pid(c->tgid);
-	task = pid ? get_pid_task(pid, PIDTYPE_TGID) : NULL;
-	put_pid(pid);
-	if (!task)
-		return 0;
-	if (tk_procnet_key(task->tgid, task->start_time) == c->key) {
-		mm = get_task_mm(task);
-		if (mm) {
-			kb = (u64)get_mm_rss(mm) << (PAGE_SHIFT - 10);
-			mmput(mm);
-		}
+	for (i = 0; i < k->nr_tasks; i++)
+		put_pid(k->tasks[i].pid);
+	k->nr_tasks = 0;
+	k->nr_rank = 0;
+}
+
+/*
+ * The baseline of the first sample: every CPU online with no time, no
+ * process; so the first interval runs from boot, as the first frame of
+ * vmstat or top.
+ */
+static void tk_km_boot_baseline(struct tk_km_sample *k)
+{
+	int cpu;
+
+	tk_km_drop_tasks(k);
+	k->tasks_dropped = 0;
+	k->seq = 0;
+	k->uptime_ns = 0;
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		memset(&k->cpu[cpu], 0, sizeof(k->cpu[cpu]));
+		k->cpu[cpu].online = true;
 	}
-	put_task_struct(task);
-	return kb;
 }
 
 /**
@@ -295,6 +303,9 @@ void tk_kmon_sample(const struct tk_snapshot *s)
 	mutex_lock(&tk_km_lock);
 	k = tk_km_prev;
 	prev = tk_km_cur;
+	if (!tk_km_have_cur)
+		tk_km_boot_baseline(prev);
+	tk_km_drop_tasks(k);
 
 	k->seq = s->seq;
 	k->uptime_ns = s->uptime_ns;
@@ -314,14 +325,12 @@ void tk_kmon_sample(const struct tk_snapshot *s)
 	tk_km_stage_nets = nets;
 	tk_km_collect_cpu(k);
 	tk_km_collect_tasks(k);
-	if (tk_km_have_cur)
-		tk_km_rank(k, prev);
-	else
-		k->nr_top = 0;
+	tk_km_rank(k, prev);
+	k->since_boot = !tk_km_have_cur;
 
 	tk_km_prev = prev;
 	tk_km_cur = k;
-	tk_km_have_prev = tk_km_have_cur;
+	tk_km_have_prev = true;
 	tk_km_have_cur = true;
 	mutex_unlock(&tk_km_lock);
 }
@@ -385,6 +394,83 @@ static void tk_km_show_cpus(struct seq_file *m, const struct tk_km_sample *k,
 	}
 }
 
+/* ---- what the reader may see ---- */
+
+/* The procfs instance the file was opened through, as /proc uses it. */
+struct tk_km_view {
+	struct pid_namespace *ns;
+	struct proc_fs_info *fs;
+};
+
+/*
+ * ptrace_may_access(@task, PTRACE_MODE_READ_FSCREDS | PTRACE_MODE_NOAUDIT),
+ * the check of /proc/PID/io, as far as a module can make it:
+ * ptrace_may_access() is not exported.  Its own rules (same thread group;
+ * fsuid/fsgid equal to all of the task's uids/gids, or CAP_SYS_PTRACE in
+ * the task's user namespace; the task dumpable, or CAP_SYS_PTRACE over its
+ * mm) and those of the capability LSM (the task's permitted capabilities a
+ * subset of the reader's effective ones in the same user namespace, or
+ * CAP_SYS_PTRACE) are made here; further LSMs' ptrace rules (AppArmor,
+ * SELinux) are not consulted.
+ */
+static bool tk_km_may_read(struct task_struct *task)
+{
+	const struct cred *cred, *tcred;
+	struct mm_struct *mm;
+	bool ok;
+
+	if (same_thread_group(task, current))
+		return true;
+	task_lock(task);
+	rcu_read_lock();
+	cred = current_cred();
+	tcred = __task_cred(task);
+	ok = (uid_eq(cred->fsuid, tcred->euid) &&
+	      uid_eq(cred->fsuid, tcred->suid) &&
+	      uid_eq(cred->fsuid, tcred->uid) &&
+	      gid_eq(cred->fsgid, tcred->egid) &&
+	      gid_eq(cred->fsgid, tcred->sgid) &&
+	      gid_eq(cred->fsgid, tcred->gid)) ||
+	     ns_capable_noaudit(tcred->user_ns, CAP_SYS_PTRACE);
+	if (ok && !(cred->user_ns == tcred->user_ns &&
+		    cap_issubset(tcred->cap_permitted, cred->cap_effective)))
+		ok = ns_capable_noaudit(tcred->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	if (ok) {
+		/* Dumpability after the credentials, as ptrace_may_access(). */
+		smp_rmb();
+		mm = task->mm;
+		if (mm)
+			ok = get_dumpable(mm) == SUID_DUMP_USER ||
+			     ns_capable_noaudit(mm->user_ns, CAP_SYS_PTRACE);
+		else
+			ok = task->user_dumpable ||
+			     ns_capable_noaudit(&init_user_ns, CAP_SYS_PTRACE);
+	}
+	task_unlock(task);
+	return ok;
+}
+
+/* Whether the procfs instance lets the reader see every process at all. */
+static bool tk_km_sees_all(const struct tk_km_view *v)
+{
+	enum proc_hidepid hide = READ_ONCE(v->fs->hide_pid);
+
+	if (hide == HIDEPID_OFF)
+		return true;
+	return hide != HIDEPID_NOT_PTRACEABLE && in_group_p(v->fs->pid_gid);
+}
+
+/*
+ * Whether the procfs instance shows the reader @task's /proc/PID files, as
+ * proc_pid_permission() decides it (hidepid=1, 2 and 4 all hide a process
+ * here: its line would show what its stat file does).
+ */
+static bool tk_km_visible(const struct tk_km_view *v, struct task_struct *task)
+{
+	return tk_km_sees_all(v) || tk_km_may_read(task);
+}
+
 static int tk_km_cmp_pn(const void *a, const void *b)
 {
 	const struct tk_pn_proc *x = a, *y = b;
@@ -394,6 +480,41 @@ static int tk_km_cmp_pn(const void *a, const void *b)
 	return 0;
 }
 
+/*
+ * Sets each process's pid as the reader sees it (0: outside the reader's
+ * namespace, hidden by hidepid= or its bytes not readable) and adds the
+ * bytes of processes that have exited to @ex_tx/@ex_rx.
+ */
+static void tk_km_resolve(const struct tk_km_view *v, struct tk_pn_proc *pn,
+			  size_t nr, u64 *ex_tx, u64 *ex_rx)
+{
+	struct task_struct *task;
+	size_t i;
+	pid_t n;
+
+	for (i = 0; i < nr; i++) {
+		pn[i].nr = 0;
+		n = 0;
+		rcu_read_lock();
+		task = tk_procnet_task(pn[i].key);
+		if (task) {
+			n = task_tgid_nr_ns(task, v->ns);
+			get_task_struct(task);
+		}
+		rcu_read_unlock();
+		if (!task) {
+			*ex_tx += pn[i].tx;
+			*ex_rx += pn[i].rx;
+			continue;
+		}
+		/* Readable bytes imply a visible process (tk_km_visible()). */
+		if (n && tk_km_may_read(task))
+			pn[i].nr = n;
+		put_task_struct(task);
+		cond_resched();
+	}
+}
+
 static void tk_km_show_nettop(struct seq_file *m, struct tk_pn_proc *pn,
 			      size_t nr, unsigned int top_n)
 {
@@ -401,12 +522,12 @@ static void tk_km_show_nettop(struct seq_file *m, struct tk_pn_proc *pn,
 	size_t j, best;
 
 	/* Selection of the top_n largest (top_n <= 100): they are marked by
-	 * zeroing their key once printed.
+	 * zeroing their pid once printed.
 	 */
 	for (shown = 0; shown < top_n; shown++) {
 		best = nr;
 		for (j = 0; j < nr; j++) {
-			if (!pn[j].key || !(pn[j].tx + pn[j].rx))
+			if (!pn[j].nr || !(pn[j].tx + pn[j].rx))
 				continue;
 			if (best == nr || pn[j].tx + pn[j].rx >
 					  pn[best].tx + pn[best].rx)
@@ -415,35 +536,102 @@ static void tk_km_show_nettop(struct seq_file *m, struct tk_pn_proc *pn,
 		if (best == nr)
 			break;
 		seq_printf(m, "nettop pid=%d tx_bytes=%llu rx_bytes=%llu comm=%s\n",
-			   pn[best].tgid, pn[best].tx, pn[best].rx,
+			   pn[best].nr, pn[best].tx, pn[best].rx,
 			   pn[best].comm);
-		pn[best].key = 0;
+		pn[best].nr = 0;
 	}
+}
+
+/*
+ * The top line of @t if the reader may see it: its pid in the reader's
+ * namespace, its socket bytes only if the reader may read them.
+ */
+static bool tk_km_show_top(struct seq_file *m, const struct tk_km_view *v,
+			   const struct tk_km_task *t, u64 delta_ns,
+			   u64 interval, struct tk_pn_proc *pn, size_t nr_pn)
+{
+	struct task_struct *task;
+	struct tk_pn_proc probe, *hit = NULL;
+	struct mm_struct *mm;
+	bool net;
+	u64 kb = 0;
+	pid_t nr;
+
+	rcu_read_lock();
+	nr = pid_nr_ns(t->pid, v->ns);
+	task = pid_task(t->pid, PIDTYPE_TGID);
+	if (task)
+		get_task_struct(task);
+	rcu_read_unlock();
+	if (!nr)
+		goto hide;
+	if (task) {
+		if (!tk_km_visible(v, task))
+			goto hide;
+		net = tk_km_may_read(task);
+		mm = get_task_mm(task);
+		if (mm) {
+			kb = (u64)get_mm_rss(mm) << (PAGE_SHIFT - 10);
+			mmput(mm);
+		}
+		put_task_struct(task);
+	} else {
+		/* Exited since the sample: nothing left to check against. */
+		if (!tk_km_sees_all(v))
+			return false;
+		net = ns_capable_noaudit(&init_user_ns, CAP_SYS_PTRACE);
+	}
+	seq_printf(m, "top pid=%d", nr);
+	tk_km_pct(m, "cpu_pct", delta_ns, interval);
+	seq_printf(m, " rss_kb=%llu", kb);
+	if (net) {
+		probe.key = t->key;
+		if (pn)
+			hit = bsearch(&probe, pn, nr_pn, sizeof(*pn),
+				      tk_km_cmp_pn);
+		seq_printf(m, " tx_bytes=%llu rx_bytes=%llu", hit ? hit->tx : 0,
+			   hit ? hit->rx : 0);
+	}
+	seq_printf(m, " comm=%s\n", t->comm);
+	return true;
+hide:
+	if (task)
+		put_task_struct(task);
+	return false;
 }
 
 static int tk_km_show(struct seq_file *m, void *v)
 {
-	unsigned int top_n = READ_ONCE(tk_top_n), i;
+	struct super_block *sb = file_inode(m->file)->i_sb;
+	struct tk_km_view view = {
+		.ns = proc_pid_ns(sb),
+		.fs = proc_sb_info(sb),
+	};
+	unsigned int top_n = READ_ONCE(tk_top_n), i, shown;
 	const struct tk_km_sample *k, *p;
-	struct tk_pn_proc *pn, *hit, probe;
+	u64 interval = 0, ex_tx = 0, ex_rx = 0, tx, rx;
+	struct tk_pn_proc *pn;
+	struct tk_pn_sum sum;
 	bool procnet;
-	size_t nr_pn;
-	u64 interval = 0;
+	size_t nr_pn, j;
 
-	pn = tk_procnet_collect(&nr_pn);
+	pn = tk_procnet_collect(&nr_pn, &sum);
 	if (IS_ERR(pn))
 		return PTR_ERR(pn);
 	procnet = READ_ONCE(tk_procnet_on);
+	if (pn)
+		tk_km_resolve(&view, pn, nr_pn, &ex_tx, &ex_rx);
 
 	mutex_lock(&tk_km_lock);
 	k = tk_km_cur;
 	p = tk_km_prev;
 	if (tk_km_have_prev)
 		interval = k->uptime_ns - p->uptime_ns;
-	seq_printf(m, "kmonpro %s seq=%llu uptime_ms=%llu interval_ms=%llu procnet=%d\n",
+	seq_printf(m, "kmonpro %s seq=%llu uptime_ms=%llu interval_ms=%llu procnet=%d since_boot=%d\n",
 		   TK_VERSION, tk_km_have_cur ? k->seq : 0,
 		   tk_km_have_cur ? div_u64(k->uptime_ns, NSEC_PER_MSEC) : 0,
-		   div_u64(interval, NSEC_PER_MSEC), procnet);
+		   div_u64(interval, NSEC_PER_MSEC), procnet,
+		   tk_km_have_cur && k->since_boot);
 	if (!tk_km_have_cur)
 		goto unlock;
 	if (tk_km_have_prev)
@@ -460,22 +648,24 @@ static int tk_km_show(struct seq_file *m, void *v)
 			   k->nets[i].tx_packets);
 	if (!tk_km_have_prev || !interval)
 		goto unlock;
-	for (i = 0; i < k->nr_top && i < top_n; i++) {
-		const struct tk_km_top *c = &k->top[i];
-
-		probe.key = c->key;
-		hit = pn ? bsearch(&probe, pn, nr_pn, sizeof(*pn),
-				   tk_km_cmp_pn) : NULL;
-		seq_printf(m, "top pid=%d", c->tgid);
-		tk_km_pct(m, "cpu_pct", c->delta_ns, interval);
-		seq_printf(m, " rss_kb=%llu tx_bytes=%llu rx_bytes=%llu comm=%s\n",
-			   tk_km_rss_kb(c), hit ? hit->tx : 0, hit ? hit->rx : 0,
-			   c->comm);
-	}
+	for (i = 0, shown = 0; i < k->nr_rank && shown < top_n; i++)
+		shown += tk_km_show_top(m, &view,
+					&k->tasks[k->rank[i].idx],
+					k->rank[i].delta_ns, interval, pn,
+					nr_pn);
 unlock:
 	mutex_unlock(&tk_km_lock);
-	if (pn)
+	if (pn) {
+		tx = sum.gone_tx + sum.over_tx;
+		rx = sum.gone_rx + sum.over_rx;
+		for (j = 0; j < nr_pn; j++) {
+			tx += pn[j].tx;
+			rx += pn[j].rx;
+		}
+		seq_printf(m, "nettotal tx_bytes=%llu rx_bytes=%llu exited_tx_bytes=%llu exited_rx_bytes=%llu\n",
+			   tx, rx, ex_tx + sum.gone_tx, ex_rx + sum.gone_rx);
 		tk_km_show_nettop(m, pn, nr_pn, top_n);
+	}
 	kvfree(pn);
 	return 0;
 }
@@ -511,8 +701,11 @@ static const struct proc_ops tk_km_proc_ops = {
 
 static void tk_km_free(struct tk_km_sample *k)
 {
+	if (k->tasks)
+		tk_km_drop_tasks(k);
 	kvfree(k->cpu);
 	kvfree(k->tasks);
+	kvfree(k->rank);
 	kvfree(k->nets);
 }
 
@@ -520,8 +713,9 @@ static int tk_km_alloc(struct tk_km_sample *k)
 {
 	k->cpu = kvcalloc(nr_cpu_ids, sizeof(*k->cpu), GFP_KERNEL);
 	k->tasks = kvcalloc(TK_KM_TASKS, sizeof(*k->tasks), GFP_KERNEL);
+	k->rank = kvcalloc(TK_KM_TASKS, sizeof(*k->rank), GFP_KERNEL);
 	k->nets = kvcalloc(TK_KM_NETS, sizeof(*k->nets), GFP_KERNEL);
-	return k->cpu && k->tasks && k->nets ? 0 : -ENOMEM;
+	return k->cpu && k->tasks && k->rank && k->nets ? 0 : -ENOMEM;
 }
 
 int tk_kmon_init(void)

@@ -17,14 +17,26 @@
  * open-addressed table keyed by the thread group (tgid plus the leader's
  * start time, so a reused pid is a new entry).  A slot is claimed with a
  * CPU-local cmpxchg and its counters are local64_t, so an interrupt that
- * sends on the same CPU cannot corrupt a half-done update.  A call that finds
- * no slot within TK_PN_PROBES steps is counted in the CPU's overflow
- * counter; kretprobe calls missed for lack of instances are added to it.
+ * sends on the same CPU cannot corrupt a half-done update.
+ *
+ * Exited processes give their slots back, on the CPU that owns the table:
+ * when a process finds the TK_PN_PROBES slots of its window all taken, the
+ * hot path looks up each slot's process (RCU, no lock) and takes over the
+ * first one whose thread group has no live thread left.  The takeover runs
+ * with interrupts off on that CPU (so no nested call sees it half done) and
+ * inside the table's seqcount (so a reader on another CPU retries rather
+ * than see it half done): the old slot's bytes move to the CPU's exited
+ * counters, then the slot gets the new key.  A table is written only by its
+ * own CPU; the table of an offline CPU keeps its slots (readers still read
+ * them, and a slot of an exited process there counts as exited) until the
+ * CPU is back and needs the room.  Slots are never freed: the tables live
+ * from load to unload.  A call that finds no slot of its own, free or
+ * reclaimable, is counted in the CPU's overflow counter (its bytes in the
+ * totals); kretprobe calls missed for lack of instances are added to it.
  * Readers merge the CPUs' tables under tk_pn_lock.
  *
- * Entries are never removed while procnet is on: counts are "since procnet
- * was switched on", including processes that have exited since.  Switching
- * procnet off and on again starts afresh.
+ * Counts are "since procnet was switched on"; switching procnet off and on
+ * again starts afresh.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,8 +46,13 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/ptrace.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/seqlock.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/sort.h>
@@ -58,7 +75,12 @@ struct tk_pn_slot {
 };
 
 struct tk_pn_table {
-	local64_t overflow;
+	seqcount_t seq;		/* around slot takeovers; see tk_pn_reclaim() */
+	local64_t overflow;	/* calls that found no slot */
+	local64_t over_tx;	/* their bytes */
+	local64_t over_rx;
+	local64_t gone_tx;	/* bytes of slots taken over from exited */
+	local64_t gone_rx;	/* processes */
 	struct tk_pn_slot slot[TK_PN_SLOTS];
 };
 
@@ -79,7 +101,78 @@ u64 tk_procnet_key(pid_t tgid, u64 start_ns)
 	return BIT_ULL(63) | ((u64)(u32)tgid << 31) | (start_ns & 0x7fffffffULL);
 }
 
+/**
+ * tk_procnet_task() - the live process of a table key
+ * @key: a key of tk_procnet_key()
+ *
+ * Context: under rcu_read_lock(); any context.
+ * Return: the thread group leader whose tgid (in the initial pid namespace)
+ * and start time make @key, while its thread group has a live thread; else
+ * NULL.  Valid until rcu_read_unlock() unless the caller takes a reference.
+ */
+struct task_struct *tk_procnet_task(u64 key)
+{
+	struct task_struct *p;
+
+	p = pid_task(find_pid_ns((key >> 31) & U32_MAX, &init_pid_ns),
+		     PIDTYPE_TGID);
+	if (!p || tk_procnet_key(p->tgid, p->start_time) != key ||
+	    !atomic_read(&p->signal->live))
+		return NULL;
+	return p;
+}
+
 /* ---- the hot path ---- */
+
+static void tk_pn_set_comm(struct tk_pn_slot *e, struct task_struct *leader)
+{
+	memcpy(e->comm, leader->comm, TASK_COMM_LEN);
+	e->comm[TASK_COMM_LEN - 1] = '\0';
+}
+
+/*
+ * The window starting at @h is full of other processes' slots: take over
+ * the first one whose process has exited.  Runs on the table's own CPU,
+ * preemption off; the takeover itself with interrupts off, so that a call
+ * from an interrupt on this CPU sees the slot either before or after it.
+ */
+static struct tk_pn_slot *tk_pn_reclaim(struct tk_pn_table *t, unsigned int h,
+					u64 key, struct task_struct *leader)
+{
+	struct tk_pn_slot *e, *got = NULL;
+	unsigned long flags;
+	unsigned int i;
+	bool dead;
+	u64 old;
+
+	for (i = 0; i < TK_PN_PROBES && !got;
+	     i++, h = (h + 1) & (TK_PN_SLOTS - 1)) {
+		e = &t->slot[h];
+		old = READ_ONCE(e->key);
+		if (!old || old == key)
+			continue;
+		rcu_read_lock();
+		dead = !tk_procnet_task(old);
+		rcu_read_unlock();
+		if (!dead)
+			continue;
+		local_irq_save(flags);
+		/* Unless a nested call took it meanwhile. */
+		if (READ_ONCE(e->key) == old) {
+			write_seqcount_begin(&t->seq);
+			local64_add(local64_read(&e->tx), &t->gone_tx);
+			local64_add(local64_read(&e->rx), &t->gone_rx);
+			local64_set(&e->tx, 0);
+			local64_set(&e->rx, 0);
+			WRITE_ONCE(e->key, key);
+			tk_pn_set_comm(e, leader);
+			write_seqcount_end(&t->seq);
+			got = e;
+		}
+		local_irq_restore(flags);
+	}
+	return got;
+}
 
 static void tk_pn_account(int bytes, bool tx)
 {
@@ -87,24 +180,33 @@ static void tk_pn_account(int bytes, bool tx)
 	u64 key = tk_procnet_key(current->tgid, leader->start_time);
 	struct tk_pn_table *t;
 	struct tk_pn_slot *e;
-	unsigned int i, h;
+	unsigned int i, h, h0;
 
 	t = get_cpu_ptr(tk_pn);
-	h = hash_32(current->tgid, TK_PN_BITS);
-	for (i = 0; i < TK_PN_PROBES; i++, h = (h + 1) & (TK_PN_SLOTS - 1)) {
+	h0 = hash_32(current->tgid, TK_PN_BITS);
+	/*
+	 * Slots are claimed in probe order and never become free while
+	 * procnet is on, so a process's slot, if any, comes before the first
+	 * free one.
+	 */
+	for (i = 0, h = h0; i < TK_PN_PROBES;
+	     i++, h = (h + 1) & (TK_PN_SLOTS - 1)) {
 		e = &t->slot[h];
 		if (READ_ONCE(e->key) == key)
 			goto hit;
 		if (!READ_ONCE(e->key) && !cmpxchg_local(&e->key, 0, key)) {
-			memcpy(e->comm, leader->comm, TASK_COMM_LEN);
-			e->comm[TASK_COMM_LEN - 1] = '\0';
+			tk_pn_set_comm(e, leader);
 			goto hit;
 		}
 		/* A nested call on this CPU may just have claimed it. */
 		if (READ_ONCE(e->key) == key)
 			goto hit;
 	}
+	e = tk_pn_reclaim(t, h0, key, leader);
+	if (e)
+		goto hit;
 	local64_inc(&t->overflow);
+	local64_add(bytes, tx ? &t->over_tx : &t->over_rx);
 	put_cpu_ptr(tk_pn);
 	return;
 hit:
@@ -252,10 +354,14 @@ static void tk_pn_detach(void)
 /* Caller holds tk_pn_lock; no handler runs. */
 static void tk_pn_clear(void)
 {
+	struct tk_pn_table *t;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		memset(per_cpu_ptr(tk_pn, cpu), 0, sizeof(struct tk_pn_table));
+	for_each_possible_cpu(cpu) {
+		t = per_cpu_ptr(tk_pn, cpu);
+		memset(t, 0, sizeof(*t));
+		seqcount_init(&t->seq);
+	}
 }
 
 /**
@@ -320,33 +426,16 @@ static int tk_pn_cmp_key(const void *a, const void *b)
 	return 0;
 }
 
-/**
- * tk_procnet_collect() - the per-process totals, all CPUs merged
- * @nr: set to the number of processes returned
- *
- * Return: a kvmalloc()ed array sorted by key (kvfree() it), NULL with *@nr 0
- * when procnet is off or nothing was counted, or an ERR_PTR().
- */
-struct tk_pn_proc *tk_procnet_collect(size_t *nr)
+/* Copy @t's slots into @out and its counters into @sum; returns slots. */
+static size_t tk_pn_copy(struct tk_pn_table *t, struct tk_pn_proc *out,
+			 struct tk_pn_sum *sum)
 {
-	struct tk_pn_proc *out = NULL;
-	size_t n = 0, m, i;
-	unsigned int s;
-	int cpu;
+	unsigned int s, seq;
+	size_t n;
 
-	*nr = 0;
-	mutex_lock(&tk_pn_lock);
-	if (!tk_procnet_on)
-		goto unlock;
-	out = kvmalloc_array(num_possible_cpus() * TK_PN_SLOTS, sizeof(*out),
-			     GFP_KERNEL);
-	if (!out) {
-		out = ERR_PTR(-ENOMEM);
-		goto unlock;
-	}
-	for_each_possible_cpu(cpu) {
-		struct tk_pn_table *t = per_cpu_ptr(tk_pn, cpu);
-
+	do {
+		n = 0;
+		seq = read_seqcount_begin(&t->seq);
 		for (s = 0; s < TK_PN_SLOTS; s++) {
 			struct tk_pn_slot *e = &t->slot[s];
 			u64 key = READ_ONCE(e->key);
@@ -364,6 +453,49 @@ struct tk_pn_proc *tk_procnet_collect(size_t *nr)
 			out[n].comm[TASK_COMM_LEN - 1] = '\0';
 			n++;
 		}
+		sum->gone_tx = local64_read(&t->gone_tx);
+		sum->gone_rx = local64_read(&t->gone_rx);
+		sum->over_tx = local64_read(&t->over_tx);
+		sum->over_rx = local64_read(&t->over_rx);
+	} while (read_seqcount_retry(&t->seq, seq));
+	return n;
+}
+
+/**
+ * tk_procnet_collect() - the per-process totals, all CPUs merged
+ * @nr: set to the number of processes returned
+ * @sum: set to the bytes of slots taken over from exited processes and of
+ *	 calls that found no slot, all CPUs summed (zero when procnet is off)
+ *
+ * Return: a kvmalloc()ed array sorted by key (kvfree() it), NULL with *@nr 0
+ * when procnet is off, or an ERR_PTR().  Processes that have exited but
+ * whose slots were not taken over yet are included.
+ */
+struct tk_pn_proc *tk_procnet_collect(size_t *nr, struct tk_pn_sum *sum)
+{
+	struct tk_pn_proc *out = NULL;
+	struct tk_pn_sum cs;
+	size_t n = 0, m, i;
+	int cpu;
+
+	*nr = 0;
+	memset(sum, 0, sizeof(*sum));
+	mutex_lock(&tk_pn_lock);
+	if (!tk_procnet_on)
+		goto unlock;
+	out = kvmalloc_array(num_possible_cpus() * TK_PN_SLOTS, sizeof(*out),
+			     GFP_KERNEL);
+	if (!out) {
+		out = ERR_PTR(-ENOMEM);
+		goto unlock;
+	}
+	/* Offline CPUs too: their slots keep their bytes. */
+	for_each_possible_cpu(cpu) {
+		n += tk_pn_copy(per_cpu_ptr(tk_pn, cpu), out + n, &cs);
+		sum->gone_tx += cs.gone_tx;
+		sum->gone_rx += cs.gone_rx;
+		sum->over_tx += cs.over_tx;
+		sum->over_rx += cs.over_rx;
 	}
 	sort(out, n, sizeof(*out), tk_pn_cmp_key, NULL);
 	/* Merge the CPUs' entries of each process. */

@@ -225,10 +225,16 @@ static void tk_sample_fn(struct work_struct *work)
 /* Starts sampling at load if enable=1 was given (the default). */
 void tk_snapshot_start(void)
 {
+	bool on;
+
 	mutex_lock(&tk_ctl_lock);
-	if (tk_enabled)
+	on = tk_enabled;
+	if (on)
 		mod_delayed_work(system_wq, &tk_sample_work, 0);
 	mutex_unlock(&tk_ctl_lock);
+	/* The first snapshot exists when the module's load returns. */
+	if (on)
+		flush_delayed_work(&tk_sample_work);
 }
 
 int tk_set_enable(bool on)

@@ -92,17 +92,25 @@ void tk_kmon_exit(void);
 /* procnet.c: per-process socket bytes */
 struct tk_pn_proc {
 	u64 key;
-	pid_t tgid;
+	pid_t tgid;		/* in the initial pid namespace */
+	pid_t nr;		/* kmonpro.c: as the reader sees it, 0: hidden */
 	u64 tx;
 	u64 rx;
 	char comm[TASK_COMM_LEN];
 };
 
+/* Bytes not in any process's slot. */
+struct tk_pn_sum {
+	u64 gone_tx, gone_rx;	/* slots taken over from exited processes */
+	u64 over_tx, over_rx;	/* calls that found no slot */
+};
+
 extern bool tk_procnet_on;
 u64 tk_procnet_key(pid_t tgid, u64 start_ns);
+struct task_struct *tk_procnet_task(u64 key);
 int tk_procnet_set(bool on);
 u64 tk_procnet_overflow(void);
-struct tk_pn_proc *tk_procnet_collect(size_t *nr);
+struct tk_pn_proc *tk_procnet_collect(size_t *nr, struct tk_pn_sum *sum);
 int tk_procnet_init(void);
 void tk_procnet_exit(void);
 

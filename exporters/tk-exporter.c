@@ -525,6 +525,34 @@ static void irq_family(struct out *o, const char *name, const char *type,
 	}
 }
 
+/*
+ * One family with a sample per irqstat vectors row, labelled row and name,
+ * as irq_family(); @timed_only: only rows irqstat times.
+ */
+static void vec_family(struct out *o, const char *name, const char *type,
+		       const char *help, size_t off, bool ns, bool timed_only)
+{
+	const struct tk_irqstat *q = &st.irq;
+	char v[64], sname[128];
+	uint64_t val;
+	size_t i;
+
+	fam(o, name, type, help);
+	snprintf(sname, sizeof(sname), "%s%s", name,
+		 strcmp(type, "counter") ? "" : "_total");
+	for (i = 0; i < q->n_vec; i++) {
+		if (timed_only && !q->vec[i].timed)
+			continue;
+		memcpy(&val, (const char *)&q->vec[i] + off, sizeof(val));
+		if (ns)
+			tk_fmt_ns_sec(val, v, sizeof(v));
+		else
+			u64s(val, v, sizeof(v));
+		sample(o, sname, v, "row", q->vec[i].row, "name",
+		       q->vec[i].name, NULL);
+	}
+}
+
 /* Per line: interrupts, handler calls, handler time; softirqs by vector. */
 static void render_irqstat(struct out *o)
 {
@@ -557,6 +585,21 @@ static void render_irqstat(struct out *o)
 			       q->soft[i].name, NULL);
 		}
 	}
+	if (st.irq_have_vec && q->n_vec) {
+		vec_family(o, "qeexo_irq_vector_handled", "counter",
+			   "Interrupts of an architecture row of /proc/interrupts (row: LOC, RES, ...), since irqstat loaded or was reset.",
+			   offsetof(struct tk_irq_vec, count), false, false);
+		vec_family(o, "qeexo_irq_vector_handler_seconds", "counter",
+			   "Time in the row's handlers (rows timed by irq_vectors tracepoints only).",
+			   offsetof(struct tk_irq_vec, total_ns), true, true);
+		vec_family(o, "qeexo_irq_vector_handler_max_seconds", "gauge",
+			   "Longest single handler call of the row (rows timed by irq_vectors tracepoints only).",
+			   offsetof(struct tk_irq_vec, max_ns), true, true);
+	}
+	if (st.irq_have_nest)
+		scalar(o, "qeexo_irq_nest_overflow", "counter",
+		       "Handler calls nested deeper than irqstat's stack on their CPU (counted, not timed).",
+		       st.irq_nest_overflow);
 	if (st.irq_have_untracked)
 		scalar(o, "qeexo_irq_untracked", "counter",
 		       "Interrupts on lines numbered past those irqstat sized its tables for.",

@@ -514,6 +514,30 @@ static json_t *build(const struct tk_state *st, unsigned long long line)
 			json_array_append_new(ls, j);
 		}
 		json_object_set_new(q, "lines", ls);
+		if (st->irq_have_vec) {
+			json_t *vs = json_array();
+
+			for (i = 0; i < st->irq.n_vec; i++) {
+				const struct tk_irq_vec *r = &st->irq.vec[i];
+				json_t *j = json_object(), *cpu = json_array();
+				size_t c;
+
+				json_object_set_new(j, "row", json_string(r->row));
+				json_object_set_new(j, "name", json_string(r->name));
+				json_object_set_new(j, "timed", json_boolean(r->timed));
+				json_object_set_new(j, "count", u64j(r->count));
+				json_object_set_new(j, "calls", u64j(r->calls));
+				json_object_set_new(j, "total_ns", u64j(r->total_ns));
+				json_object_set_new(j, "max_ns", u64j(r->max_ns));
+				for (c = 0; c < r->ncpu; c++)
+					json_array_append_new(cpu, u64j(st->irq.vcpu[r->cpu0 + c]));
+				json_object_set_new(j, "cpu", cpu);
+				json_array_append_new(vs, j);
+			}
+			json_object_set_new(q, "vectors", vs);
+		}
+		if (st->irq_have_nest)
+			json_object_set_new(q, "nest_overflow", u64j(st->irq_nest_overflow));
 		if (st->irq_have_soft) {
 			json_t *sf = json_object();
 

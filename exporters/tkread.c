@@ -644,6 +644,134 @@ int tk_parse_irqs(char *text, struct tk_irqstat *q)
 	return each_line(text, irqs_one, q, &q->n, &q->bad);
 }
 
+/* Append @v to a per-CPU count array of @used/@cap entries. */
+static int put_u64(uint64_t **a, size_t *used, size_t *cap, uint64_t v)
+{
+	if (*used == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		uint64_t *c = realloc(*a, nc * sizeof(*c));
+
+		if (!c)
+			return -ENOMEM;
+		*a = c;
+		*cap = nc;
+	}
+	(*a)[(*used)++] = v;
+	return 0;
+}
+
+/* A /proc/interrupts row name: 1..7 upper-case letters or digits. */
+static int valid_row_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return i > 0 && i < 8;
+}
+
+/* One vectors line into q->vec[q->n_vec]; 0 if it is whole and valid. */
+static int vectors_line(char *line, struct tk_irqstat *q)
+{
+	char *save = NULL, *tok;
+	struct tk_irq_vec *r;
+	unsigned int seen = 0;
+	uint64_t v;
+	size_t i;
+
+	if (q->n_vec == q->cap_vec) {
+		size_t cap = q->cap_vec ? q->cap_vec * 2 : 32;
+		struct tk_irq_vec *nv = realloc(q->vec, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		q->vec = nv;
+		q->cap_vec = cap;
+	}
+	r = &q->vec[q->n_vec];
+	memset(r, 0, sizeof(*r));
+	r->cpu0 = q->nvcpu_used;
+	for (tok = strtok_r(line, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(tok, '=');
+		uint64_t *dst = NULL;
+		unsigned int bit;
+
+		if (!eq)
+			return -EINVAL;
+		*eq++ = '\0';
+		if (!strcmp(tok, "row")) {
+			if (!valid_row_name(eq))
+				return -EINVAL;
+			strcpy(r->row, eq);
+			bit = 1;
+		} else if (!strcmp(tok, "name")) {
+			if (!tk_valid_irq_name(eq))
+				return -EINVAL;
+			strcpy(r->name, eq);
+			bit = 2;
+		} else if (!strcmp(tok, "timed")) {
+			if (strcmp(eq, "0") && strcmp(eq, "1"))
+				return -EINVAL;
+			r->timed = eq[0] == '1';
+			bit = 4;
+		} else if (!strcmp(tok, "count")) {
+			dst = &r->count, bit = 8;
+		} else if (!strcmp(tok, "calls")) {
+			dst = &r->calls, bit = 16;
+		} else if (!strcmp(tok, "total_ns")) {
+			dst = &r->total_ns, bit = 32;
+		} else if (!strcmp(tok, "max_ns")) {
+			dst = &r->max_ns, bit = 64;
+		} else if (cpu_count_key(tok) >= 0) {
+			if (tk_parse_u64(eq, &v))
+				return -EINVAL;
+			if (put_u64(&q->vcpu, &q->nvcpu_used, &q->nvcpu_cap, v))
+				return -ENOMEM;
+			r->ncpu++;
+			continue;
+		} else {
+			continue;	/* cpu<i>_ns, keys added later */
+		}
+		if (seen & bit)
+			return -EINVAL;
+		seen |= bit;
+		if (dst && tk_parse_u64(eq, dst))
+			return -EINVAL;
+	}
+	if (seen != 127)
+		return -EINVAL;
+	for (i = 0; i < q->n_vec; i++)
+		if (!strcmp(q->vec[i].row, r->row))
+			return -EINVAL;
+	return 0;
+}
+
+/* vectors_line() for each_line(): a refused row's per-CPU counts are dropped. */
+static int vectors_one(char *line, void *ctx)
+{
+	struct tk_irqstat *q = ctx;
+	size_t used = q->nvcpu_used;
+	int r;
+
+	r = vectors_line(line, q);
+	if (r && r != -ENOMEM)
+		q->nvcpu_used = used;
+	return r;
+}
+
+int tk_parse_vectors(char *text, struct tk_irqstat *q)
+{
+	unsigned int bad = 0;
+	int r;
+
+	q->nvcpu_used = 0;
+	r = each_line(text, vectors_one, q, &q->n_vec, &bad);
+	q->bad += bad;
+	return r;
+}
+
 static int valid_soft_name(const char *s)
 {
 	size_t i;
@@ -720,6 +848,8 @@ void tk_irqstat_free(struct tk_irqstat *q)
 	free(q->line);
 	free(q->cpu);
 	free(q->soft);
+	free(q->vec);
+	free(q->vcpu);
 	memset(q, 0, sizeof(*q));
 }
 
@@ -1035,7 +1165,9 @@ static void collect_irqstat(struct tk_state *st, const char *sys)
 	st->irq.n = 0;
 	st->irq.n_soft = 0;
 	st->irq.bad = 0;
+	st->irq.n_vec = 0;
 	st->irq_have_soft = st->irq_have_untracked = st->irq_have_seed = 0;
+	st->irq_have_vec = st->irq_have_nest = 0;
 	st->irq_seed_irq = -1;
 	if (read_rel(st, sys, QX "/irqstat/irqs", &st->irq_buf) <= 0)
 		return;
@@ -1050,6 +1182,15 @@ static void collect_irqstat(struct tk_state *st, const char *sys)
 		else
 			st->irq_have_soft = 1;
 	}
+	if (read_rel(st, sys, QX "/irqstat/vectors", &st->irq_buf) > 0) {
+		if (tk_parse_vectors(st->irq_buf.p, &st->irq))
+			note_error(st, "irqstat vectors", -ENOMEM);
+		else
+			st->irq_have_vec = 1;
+	}
+	if (read_u64_rel(st, sys, QX "/irqstat/nest_overflow",
+			 &st->irq_nest_overflow) > 0)
+		st->irq_have_nest = 1;
 	if (st->irq.bad)
 		note_error(st, "irqstat: malformed lines dropped", -EINVAL);
 	if (read_u64_rel(st, sys, QX "/irqstat/untracked",

@@ -106,6 +106,16 @@ struct tk_softirq {
 	uint64_t count;
 };
 
+/* irqstat: one line of irqstat/vectors (an architecture row). */
+struct tk_irq_vec {
+	char row[8];		/* /proc/interrupts row: LOC, RES, ... */
+	char name[TK_IRQ_NAME_MAX];
+	int timed;
+	uint64_t count, calls, total_ns, max_ns;
+	size_t cpu0;		/* first of ncpu counts in tk_irqstat.vcpu */
+	size_t ncpu;
+};
+
 struct tk_irqstat {
 	struct tk_irq_line *line;
 	size_t n, cap;
@@ -113,6 +123,10 @@ struct tk_irqstat {
 	size_t ncpu_used, ncpu_cap;
 	struct tk_softirq *soft;
 	size_t n_soft, cap_soft;
+	struct tk_irq_vec *vec;
+	size_t n_vec, cap_vec;
+	uint64_t *vcpu;		/* per-CPU counts of every row, in order */
+	size_t nvcpu_used, nvcpu_cap;
 	unsigned int bad;	/* lines dropped: malformed, bad name, dup */
 };
 
@@ -120,6 +134,10 @@ struct tk_irqstat {
  * cpu<i>=.. ..."; text modified in place.
  */
 int tk_parse_irqs(char *text, struct tk_irqstat *q);
+/* vectors lines "row=<ROW> name=<s> timed=<0|1> count=.. calls=..
+ * total_ns=.. max_ns=.. cpu<i>=.. ..."; text modified in place.
+ */
+int tk_parse_vectors(char *text, struct tk_irqstat *q);
 /* softirqs lines "vec=<n> name=<NAME> count=.. cpu<i>=.." */
 int tk_parse_softirqs(char *text, struct tk_irqstat *q);
 /* irq name rule: printable ASCII without spaces, 1..63 bytes */
@@ -205,7 +223,8 @@ struct tk_state {
 	struct tk_buf irq_buf;
 	struct tk_irqstat irq;
 	int irq_have_soft, irq_have_untracked, irq_have_seed;
-	uint64_t irq_untracked, irq_seed_count;
+	int irq_have_vec, irq_have_nest;
+	uint64_t irq_untracked, irq_seed_count, irq_nest_overflow;
 	int64_t irq_seed_irq;		/* -1: no seed line */
 	struct tk_buf ev_buf;
 	struct tk_events ev;

@@ -6,32 +6,66 @@
  * irq_handler_exit tracepoints (found with for_each_kernel_tracepoint(), as
  * tkcore finds sched_switch) account every hardware interrupt handler the
  * kernel calls.  Each CPU has its own array of nr_irqs line records, written
- * only by that CPU from its probes: no lock, no atomic.  Handlers run with
- * interrupts disabled and do not nest on a CPU, so one per-CPU "current
- * call" state (start time, line of the interrupt in progress) is enough.
+ * only by that CPU from its probes: no lock, no atomic.
+ *
+ * Context.  The tracepoints fire in __handle_irq_event_percpu(), which every
+ * flow handler calls with interrupts disabled (with desc->lock dropped, and
+ * also from the generic_handle_irq() of a demultiplexing handler, and on
+ * PREEMPT_RT); a force-threaded handler's thread function is called
+ * without them, so only hard interrupt context reaches the probes.  They
+ * never run in NMI context.  So a CPU's probes are never preempted or
+ * migrated, and its state is touched by that CPU alone, in order.
+ *
+ * Nesting.  Handlers do nest: a chained or demultiplexing handler (GPIO,
+ * pinctrl, MFD drivers) calls generic_handle_domain_irq() and so the
+ * handlers of its child lines from inside its own.  Each CPU keeps a stack
+ * of the handler calls open on it: depth, and per level the line and
+ * local_clock() at entry (a frame), and the line whose action chain is in
+ * progress at that level.  An entry pushes a frame, an exit pops it and
+ * times the call, so a child's call never overwrites its parent's, and the
+ * parent's time contains its children's.  The stack holds IRQSTAT_NEST_MAX
+ * levels; a call nested deeper is counted (count and calls), not timed, and
+ * counted in nest_overflow; depth still counts it, so that the levels
+ * above stay paired with their exits.
  *
  * A shared line calls every action of its chain for one interrupt, and each
  * call fires the tracepoints.  irqstat counts the interrupt once, at the
- * first action of the chain (the CPU is not already inside a chain of that
- * line; the chain ends at the exit of an action with no ->next), and every
+ * first action of the chain (no chain of that line is in progress at that
+ * level; the chain ends at the exit of an action with no ->next), and every
  * handler call in "calls".  That makes count comparable with
- * /proc/interrupts.  The name shown is the first action's ->name, copied
- * into the CPU's record when the action seen there changes (a per-record
- * sequence number lets readers detect a copy in progress).
+ * /proc/interrupts.  The chain state is per level, so a child's chain
+ * inside the first action does not end the parent's, and the parent's later
+ * actions are not counted again.  Beyond IRQSTAT_NEST_MAX levels every call
+ * counts as an interrupt.  The name shown is the first action's ->name,
+ * copied into the CPU's record when the action seen there changes (a
+ * per-record sequence number lets readers detect a copy in progress).
  *
  * Handler time is local_clock() from entry to exit of each call; a call in
- * flight when the probes were attached is not timed.  Softirq counts come
+ * flight when the probes were attached is not timed (its exit finds no
+ * frame: depth is 0).  Softirq counts come
  * from the kernel's own per-CPU kstat counters (those of /proc/softirqs),
  * less a per-CPU baseline taken at load and at reset.
  *
  * Reset runs on every online CPU by IPI (on_each_cpu()): interrupts are off
  * there, so it never runs inside a probe of that CPU and each CPU zeroes
- * only its own records.  The records of offline CPUs, which run no probe,
+ * only its own records; it leaves the stack alone (it is empty between
+ * interrupts).  The records of offline CPUs, which run no probe,
  * are zeroed by the resetting task with CPU hotplug held off
  * (cpus_read_lock()), so a CPU that comes back starts from the reset.  The
  * load-time baseline is taken the same way.  Counts of a CPU that goes
  * offline stay in the totals.  Readers sum the CPUs with READ_ONCE(); a line read while
  * interrupts arrive may be off by those interrupts.
+ *
+ * Architecture vectors.  The interrupts the architecture handles itself (on
+ * x86 the local timer, IPIs, TLB shootdowns, NMIs: the named rows of
+ * /proc/interrupts) never reach irq_handler_entry.  Their counts are the
+ * kernel's own per-CPU counters (the exported irq_stat), less a per-CPU
+ * baseline taken at load and reset, as softirqs are; ERR, whose counter
+ * is not exported, is counted from its tracepoint.  Handler time comes from
+ * the irq_vectors tracepoints where the kernel has them (local_timer,
+ * reschedule, call_function, ...): one per-CPU start time per row, so a
+ * vector's handler may interrupt another row's without harm.  The rows and
+ * their sources: irqstat_rows[].
  *
  * Seed mode (irq=N, seed 000).  A handler added to line N with
  * request_irq(IRQF_SHARED) counts per CPU and returns IRQ_NONE, so the
@@ -42,8 +76,9 @@
  * load with an errno and a message naming the line.
  *
  * Lifetimes.  Load: records, seed handler, exit probe, entry probe (so that
- * no entry is seen without its exit), then the files (tk_register_feature).
- * Unload: files first (waits for running reads), entry then exit probe,
+ * no entry is seen without its exit; the same for each vector's pair), then
+ * the files (tk_register_feature).
+ * Unload: files first (waits for running reads), entry then exit probes,
  * tracepoint_synchronize_unregister() (no probe runs any more), free_irq()
  * (waits for a running seed handler), then the records are freed.
  */
@@ -67,6 +102,8 @@
 #include <tkcore/version.h>
 
 #define IRQSTAT_NAME_LEN	32
+/* Handler calls a CPU's stack holds, nested in one another. */
+#define IRQSTAT_NEST_MAX	8
 /* Largest irq= accepted by the parser; lines past nr_irqs fail later. */
 #define IRQSTAT_MAX_IRQ		BIT(24)
 
@@ -91,27 +128,146 @@ struct irqstat_line {
 };
 
 /**
+ * struct irqstat_row - an architecture row of /proc/interrupts
+ * @row: its name there ("LOC")
+ * @name: one word for it
+ * @off: offset of its counter in irq_cpustat_t, or IRQSTAT_BY_TRACE
+ * @tp: irq_vectors tracepoints timing it, without _entry/_exit, or NULL
+ */
+struct irqstat_row {
+	const char *row;
+	const char *name;
+	size_t off;
+	const char *tp[2];
+};
+
+#define IRQSTAT_BY_TRACE	((size_t)-1)
+#define IRQSTAT_ROW(r, n, field, tp0, tp1)				\
+	{ r, n, offsetof(irq_cpustat_t, field), { tp0, tp1 } }
+
+/*
+ * The architecture rows, in /proc/interrupts' order, each counted by its
+ * irq_stat field and timed by the irq_vectors tracepoints named (without
+ * _entry/_exit).  ERR's irq_err_count is not exported: it is counted from
+ * its tracepoint.  Left out, as no module can read them: MCE and MCP
+ * (per-CPU mce_exception_count and mce_poll_count) and MIS
+ * (irq_mis_count), none exported, none traced.
+ */
+static const struct irqstat_row irqstat_rows[] = {
+#if TK_IRQ_ROWS_X86
+	IRQSTAT_ROW("NMI", "nmi", __nmi_count, NULL, NULL),
+#endif
+#if TK_IRQ_ROWS_APIC
+	IRQSTAT_ROW("LOC", "local_timer", apic_timer_irqs, "local_timer", NULL),
+	IRQSTAT_ROW("SPU", "spurious", irq_spurious_count, "spurious_apic",
+		    NULL),
+	IRQSTAT_ROW("PMI", "perf", apic_perf_irqs, NULL, NULL),
+	IRQSTAT_ROW("IWI", "irq_work", apic_irq_work_irqs, "irq_work", NULL),
+	IRQSTAT_ROW("RTR", "icr_read_retry", icr_read_retry_count, NULL, NULL),
+	IRQSTAT_ROW("PLT", "platform_ipi", x86_platform_ipis,
+		    "x86_platform_ipi", NULL),
+#endif
+#if TK_IRQ_ROWS_SMP
+	IRQSTAT_ROW("RES", "reschedule", irq_resched_count, "reschedule", NULL),
+	IRQSTAT_ROW("CAL", "call_function", irq_call_count, "call_function",
+		    "call_function_single"),
+	IRQSTAT_ROW("TLB", "tlb_shootdown", irq_tlb_count, NULL, NULL),
+#endif
+#if TK_IRQ_ROWS_THERMAL
+	IRQSTAT_ROW("TRM", "thermal", irq_thermal_count, "thermal_apic", NULL),
+#endif
+#if TK_IRQ_ROWS_THRESHOLD
+	IRQSTAT_ROW("THR", "threshold", irq_threshold_count, "threshold_apic",
+		    NULL),
+#endif
+#if TK_IRQ_ROWS_MCE_AMD
+	IRQSTAT_ROW("DFR", "deferred_error", irq_deferred_error_count,
+		    "deferred_error_apic", NULL),
+#endif
+#if TK_IRQ_ROWS_HV_CALLBACK
+	IRQSTAT_ROW("HYP", "hv_callback", irq_hv_callback_count, NULL, NULL),
+#endif
+#if TK_IRQ_ROWS_HYPERV
+	IRQSTAT_ROW("HRE", "hv_reenlightenment", irq_hv_reenlightenment_count,
+		    NULL, NULL),
+	IRQSTAT_ROW("HVS", "hv_stimer0", hyperv_stimer0_count, NULL, NULL),
+#endif
+#if TK_IRQ_ROWS_APIC
+	{ "ERR", "apic_error", IRQSTAT_BY_TRACE, { "error_apic", NULL } },
+#endif
+#if TK_IRQ_ROWS_KVM
+	IRQSTAT_ROW("PIN", "posted_intr", kvm_posted_intr_ipis, NULL, NULL),
+	IRQSTAT_ROW("NPI", "posted_intr_nested", kvm_posted_intr_nested_ipis,
+		    NULL, NULL),
+	IRQSTAT_ROW("PIW", "posted_intr_wakeup", kvm_posted_intr_wakeup_ipis,
+		    NULL, NULL),
+#endif
+#if TK_IRQ_ROWS_POSTED_MSI
+	IRQSTAT_ROW("PMN", "posted_msi", posted_msi_notification_count, NULL,
+		    NULL),
+#endif
+};
+
+#define IRQSTAT_NR_ROWS		ARRAY_SIZE(irqstat_rows)
+
+/**
+ * struct irqstat_vec - an architecture row as seen by one CPU
+ * @start_ns: local_clock() at its handler's entry, 0 if none is open
+ * @calls: handler exits seen (the count of a row counted by trace)
+ * @total_ns: time in those handlers
+ * @max_ns: longest handler call
+ * @base: the kernel's counter at load or the last reset
+ */
+struct irqstat_vec {
+	u64 start_ns;
+	u64 calls;
+	u64 total_ns;
+	u64 max_ns;
+	unsigned int base;
+};
+
+/**
+ * struct irqstat_frame - a handler call open on a CPU
+ * @start_ns: local_clock() at its entry, 0 if it is not timed
+ * @irq: its line
+ */
+struct irqstat_frame {
+	u64 start_ns;
+	int irq;
+};
+
+/**
  * struct irqstat_cpu - one CPU's state
  * @lines: this CPU's records, irqstat_nr of them
- * @start_ns: local_clock() at the entry of the call in progress, 0 if none
- * @chain_irq: line whose action chain is in progress on this CPU, or -1
+ * @depth: handler calls open on this CPU, nested in one another (may
+ *	exceed IRQSTAT_NEST_MAX)
+ * @frame: the open calls, outermost first (the first @depth of them)
+ * @chain: per level, the line whose action chain is in progress, or -1
+ * @nest_overflow: calls nested deeper than IRQSTAT_NEST_MAX (not timed)
  * @untracked: interrupts on lines >= irqstat_nr (added after load)
  * @soft_base: kstat softirq counts at load or the last reset
  * @seed: seed handler calls on this CPU
+ * @vec: the architecture rows
  */
 struct irqstat_cpu {
 	struct irqstat_line *lines;
-	u64 start_ns;
-	int chain_irq;
+	unsigned int depth;
+	struct irqstat_frame frame[IRQSTAT_NEST_MAX];
+	int chain[IRQSTAT_NEST_MAX];
+	u64 nest_overflow;
 	u64 untracked;
 	unsigned int soft_base[NR_SOFTIRQS];
 	u64 seed;
+	struct irqstat_vec vec[IRQSTAT_NR_ROWS ?: 1];
 };
 
 static DEFINE_PER_CPU(struct irqstat_cpu, irqstat_cpu);
 static unsigned int irqstat_nr;
 static struct tracepoint *irqstat_tp_entry;
 static struct tracepoint *irqstat_tp_exit;
+/* Per row, its tracepoints' entry and exit, and whether they are attached. */
+static struct tracepoint *irqstat_vec_tp[IRQSTAT_NR_ROWS ?: 1][2][2];
+static bool irqstat_vec_on[IRQSTAT_NR_ROWS ?: 1][2];
 
 /* Names as /proc/softirqs prints them (softirq_to_name is not exported). */
 static const char * const irqstat_soft_names[NR_SOFTIRQS] = {
@@ -184,50 +340,124 @@ static void irqstat_set_name(struct irqstat_line *l,
 static void irqstat_probe_entry(TK_IRQ_HANDLER_ENTRY_ARGS)
 {
 	struct irqstat_cpu *c = this_cpu_ptr(&irqstat_cpu);
+	unsigned int d = c->depth;
+	struct irqstat_frame *f = NULL;
 	struct irqstat_line *l;
+	bool first = true;
 
+	lockdep_assert_irqs_disabled();
+	c->depth = d + 1;
+	if (likely(d < IRQSTAT_NEST_MAX)) {
+		/* The first action of this interrupt's chain at this level? */
+		first = c->chain[d] != irq;
+		c->chain[d] = irq;
+		/* Calls nested in this one start chains of their own. */
+		if (d + 1 < IRQSTAT_NEST_MAX)
+			c->chain[d + 1] = -1;
+		f = &c->frame[d];
+		f->irq = irq;
+		f->start_ns = 0;
+	} else {
+		WRITE_ONCE(c->nest_overflow, c->nest_overflow + 1);
+	}
 	if (unlikely((unsigned int)irq >= irqstat_nr)) {
-		if (c->chain_irq != irq)
+		if (first)
 			WRITE_ONCE(c->untracked, c->untracked + 1);
-		c->chain_irq = irq;
-		c->start_ns = 0;
 		return;
 	}
 	l = &c->lines[irq];
-	if (c->chain_irq != irq) {
-		/* The first action of this interrupt's chain. */
+	if (first) {
 		WRITE_ONCE(l->count, l->count + 1);
 		if (unlikely(l->act != action))
 			irqstat_set_name(l, action);
-		c->chain_irq = irq;
 	}
 	WRITE_ONCE(l->calls, l->calls + 1);
-	c->start_ns = local_clock();
+	if (f)
+		f->start_ns = local_clock();
 }
 
 static void irqstat_probe_exit(TK_IRQ_HANDLER_EXIT_ARGS)
 {
 	struct irqstat_cpu *c = this_cpu_ptr(&irqstat_cpu);
+	unsigned int d = c->depth;
+	struct irqstat_frame *f;
 	struct irqstat_line *l;
-	u64 d;
+	u64 ns;
 
-	if (c->start_ns && (unsigned int)irq < irqstat_nr) {
-		d = local_clock() - c->start_ns;
+	lockdep_assert_irqs_disabled();
+	/* No open call: one that began before the probes were attached. */
+	if (unlikely(!d))
+		return;
+	c->depth = --d;
+	if (unlikely(d >= IRQSTAT_NEST_MAX))
+		return;
+	f = &c->frame[d];
+	if (f->start_ns && f->irq == irq) {
+		ns = local_clock() - f->start_ns;
 		l = &c->lines[irq];
-		WRITE_ONCE(l->total_ns, l->total_ns + d);
-		if (d > l->max_ns)
-			WRITE_ONCE(l->max_ns, d);
+		WRITE_ONCE(l->total_ns, l->total_ns + ns);
+		if (ns > l->max_ns)
+			WRITE_ONCE(l->max_ns, ns);
 	}
-	c->start_ns = 0;
 	/* The action list cannot change under a running handler. */
 	if (!READ_ONCE(action->next))
-		c->chain_irq = -1;
+		c->chain[d] = -1;
 }
 
 static irqreturn_t irqstat_seed_handler(int irq, void *dev_id)
 {
 	this_cpu_inc(irqstat_cpu.seed);
 	return IRQ_NONE;
+}
+
+/* irq_vectors tracepoints (hard interrupt context); @data: the row. */
+static void irqstat_vec_entry(TK_IRQ_VECTOR_ARGS)
+{
+	struct irqstat_vec *v = this_cpu_ptr(&irqstat_cpu)->vec +
+				(unsigned long)data;
+
+	v->start_ns = local_clock();
+}
+
+static void irqstat_vec_exit(TK_IRQ_VECTOR_ARGS)
+{
+	struct irqstat_vec *v = this_cpu_ptr(&irqstat_cpu)->vec +
+				(unsigned long)data;
+	u64 ns;
+
+	WRITE_ONCE(v->calls, v->calls + 1);
+	/* 0: the handler began before the probes were attached. */
+	if (!v->start_ns)
+		return;
+	ns = local_clock() - v->start_ns;
+	v->start_ns = 0;
+	WRITE_ONCE(v->total_ns, v->total_ns + ns);
+	if (ns > v->max_ns)
+		WRITE_ONCE(v->max_ns, ns);
+}
+
+/* The kernel's counter of row @r on @cpu (a row with one). */
+static unsigned int irqstat_row_counter(unsigned int r, int cpu)
+{
+	const void *is = per_cpu_ptr(&irq_stat, cpu);
+
+	return READ_ONCE(*(const unsigned int *)(is + irqstat_rows[r].off));
+}
+
+static bool irqstat_row_timed(unsigned int r)
+{
+	return irqstat_vec_on[r][0] || irqstat_vec_on[r][1];
+}
+
+/* Interrupts of row @r on @cpu since load or the last reset. */
+static u64 irqstat_row_count(unsigned int r, int cpu)
+{
+	const struct irqstat_vec *v = &per_cpu(irqstat_cpu, cpu).vec[r];
+
+	if (irqstat_rows[r].off == IRQSTAT_BY_TRACE)
+		return READ_ONCE(v->calls);
+	/* The kernel's counters are 32 bits wide, as /proc/interrupts shows. */
+	return (unsigned int)(irqstat_row_counter(r, cpu) - READ_ONCE(v->base));
 }
 
 /* ---- reset (IPI on each online CPU, interrupts off) ---- */
@@ -245,8 +475,16 @@ static void irqstat_reset_state(int cpu)
 		c->lines[i].max_ns = 0;
 	}
 	c->untracked = 0;
+	c->nest_overflow = 0;
 	for (i = 0; i < NR_SOFTIRQS; i++)
 		c->soft_base[i] = kstat_softirqs_cpu(i, cpu);
+	for (i = 0; i < IRQSTAT_NR_ROWS; i++) {
+		c->vec[i].calls = 0;
+		c->vec[i].total_ns = 0;
+		c->vec[i].max_ns = 0;
+		if (irqstat_rows[i].off != IRQSTAT_BY_TRACE)
+			c->vec[i].base = irqstat_row_counter(i, cpu);
+	}
 }
 
 static void irqstat_reset_cpu(void *unused)
@@ -389,6 +627,55 @@ static size_t irqstat_softirqs_hint(struct tk_textfile *tf)
 	return NR_SOFTIRQS * (64 + 24 * num_possible_cpus());
 }
 
+static int irqstat_vectors_fill(struct tk_textfile *tf, struct tk_text *t)
+{
+	const struct irqstat_vec *v;
+	u64 count, calls, total, max;
+	unsigned int r;
+	int cpu;
+
+	for (r = 0; r < IRQSTAT_NR_ROWS && !t->overflow; r++) {
+		/* A row counted by trace needs its tracepoints. */
+		if (irqstat_rows[r].off == IRQSTAT_BY_TRACE &&
+		    !irqstat_row_timed(r))
+			continue;
+		count = 0;
+		calls = 0;
+		total = 0;
+		max = 0;
+		for_each_possible_cpu(cpu) {
+			v = &per_cpu(irqstat_cpu, cpu).vec[r];
+			count += irqstat_row_count(r, cpu);
+			calls += READ_ONCE(v->calls);
+			total += READ_ONCE(v->total_ns);
+			max = max(max, READ_ONCE(v->max_ns));
+		}
+		tk_text_printf(t, "row=%s name=%s timed=%d ", irqstat_rows[r].row,
+			       irqstat_rows[r].name, irqstat_row_timed(r));
+		tk_text_printf(t, "count=%llu calls=%llu total_ns=%llu max_ns=%llu",
+			       count, calls, total, max);
+		for_each_possible_cpu(cpu) {
+			v = &per_cpu(irqstat_cpu, cpu).vec[r];
+			tk_text_printf(t, " cpu%d=%llu cpu%d_ns=%llu cpu%d_max_ns=%llu",
+				       cpu, irqstat_row_count(r, cpu), cpu,
+				       READ_ONCE(v->total_ns), cpu,
+				       READ_ONCE(v->max_ns));
+		}
+		tk_text_printf(t, "\n");
+	}
+	return 0;
+}
+
+static size_t irqstat_vectors_hint(struct tk_textfile *tf)
+{
+	return IRQSTAT_NR_ROWS * (128 + 64 * num_possible_cpus());
+}
+
+static struct tk_textfile irqstat_vectors_tf = {
+	.fill = irqstat_vectors_fill,
+	.size_hint = irqstat_vectors_hint,
+};
+
 static struct tk_textfile irqstat_irqs_tf = {
 	.fill = irqstat_irqs_fill,
 	.size_hint = irqstat_irqs_hint,
@@ -401,6 +688,7 @@ static struct tk_textfile irqstat_softirqs_tf = {
 
 TK_TEXTFILE_ATTR(irqs, 0444, irqstat_irqs_tf);
 TK_TEXTFILE_ATTR(softirqs, 0444, irqstat_softirqs_tf);
+TK_TEXTFILE_ATTR(vectors, 0444, irqstat_vectors_tf);
 
 static void irqstat_totals(u64 *irqs, u64 *ns, u64 *soft)
 {
@@ -423,27 +711,35 @@ static void irqstat_totals(u64 *irqs, u64 *ns, u64 *soft)
 	}
 }
 
+/* A u64 field of struct irqstat_cpu summed over every possible CPU. */
+#define irqstat_sum(field)						\
+({									\
+	u64 __n = 0;							\
+	int __cpu;							\
+									\
+	for_each_possible_cpu(__cpu)					\
+		__n += READ_ONCE(per_cpu(irqstat_cpu, __cpu).field);	\
+	__n;								\
+})
+
 static u64 irqstat_seed_count(void)
 {
-	u64 n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		n += READ_ONCE(per_cpu(irqstat_cpu, cpu).seed);
-	return n;
+	return irqstat_sum(seed);
 }
 
 static ssize_t untracked_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
-	u64 n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		n += READ_ONCE(per_cpu(irqstat_cpu, cpu).untracked);
-	return sysfs_emit(buf, "%llu\n", n);
+	return sysfs_emit(buf, "%llu\n", irqstat_sum(untracked));
 }
 static DEVICE_ATTR_RO(untracked);
+
+static ssize_t nest_overflow_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", irqstat_sum(nest_overflow));
+}
+static DEVICE_ATTR_RO(nest_overflow);
 
 static ssize_t seed_irq_show(struct device *dev,
 			     struct device_attribute *attr, char *buf)
@@ -479,6 +775,7 @@ static DEVICE_ATTR_WO(reset);
 
 static struct attribute *irqstat_attrs[] = {
 	&dev_attr_untracked.attr,
+	&dev_attr_nest_overflow.attr,
 	&dev_attr_seed_irq.attr,
 	&dev_attr_seed_count.attr,
 	&dev_attr_reset.attr,
@@ -488,6 +785,7 @@ static struct attribute *irqstat_attrs[] = {
 static struct bin_attribute *irqstat_bin_attrs[] = {
 	&bin_attr_irqs,
 	&bin_attr_softirqs,
+	&bin_attr_vectors,
 	NULL,
 };
 
@@ -554,10 +852,92 @@ static struct tk_feature irqstat_feature = {
 
 static void irqstat_find_tp(struct tracepoint *tp, void *priv)
 {
+	const char *tpn;
+	unsigned int r, k;
+	size_t len;
+
 	if (!strcmp(tp->name, "irq_handler_entry"))
 		irqstat_tp_entry = tp;
 	else if (!strcmp(tp->name, "irq_handler_exit"))
 		irqstat_tp_exit = tp;
+	for (r = 0; r < IRQSTAT_NR_ROWS; r++) {
+		for (k = 0; k < 2; k++) {
+			tpn = irqstat_rows[r].tp[k];
+			if (!tpn)
+				continue;
+			len = strlen(tpn);
+			if (strncmp(tp->name, tpn, len))
+				continue;
+			if (!strcmp(tp->name + len, "_entry"))
+				irqstat_vec_tp[r][k][0] = tp;
+			else if (!strcmp(tp->name + len, "_exit"))
+				irqstat_vec_tp[r][k][1] = tp;
+		}
+	}
+}
+
+/* Detach every vector probe; tracepoint_synchronize_unregister() follows. */
+static void irqstat_vec_detach(void)
+{
+	unsigned int r, k;
+	void *data;
+
+	for (r = 0; r < IRQSTAT_NR_ROWS; r++) {
+		for (k = 0; k < 2; k++) {
+			if (!irqstat_vec_on[r][k])
+				continue;
+			data = (void *)(unsigned long)r;
+			tracepoint_probe_unregister(irqstat_vec_tp[r][k][0],
+						    (void *)irqstat_vec_entry,
+						    data);
+			tracepoint_probe_unregister(irqstat_vec_tp[r][k][1],
+						    (void *)irqstat_vec_exit,
+						    data);
+			irqstat_vec_on[r][k] = false;
+		}
+	}
+}
+
+/*
+ * Time the rows whose tracepoints the kernel has: exit first, so that an
+ * entry is never seen without its exit.  A row without is counted, not
+ * timed (ERR, counted by trace, is then not shown).
+ */
+static void irqstat_vec_attach(void)
+{
+	struct tracepoint **tp;
+	unsigned int r, k;
+	void *data;
+
+	for (r = 0; r < IRQSTAT_NR_ROWS; r++) {
+		for (k = 0; k < 2; k++) {
+			tp = irqstat_vec_tp[r][k];
+			if (!irqstat_rows[r].tp[k])
+				continue;
+			data = (void *)(unsigned long)r;
+			if (!tp[0] || !tp[1] ||
+			    tracepoint_probe_register(tp[1],
+						      (void *)irqstat_vec_exit,
+						      data)) {
+				pr_info("row %s: no tracepoint %s_entry/exit, not timed\n",
+					irqstat_rows[r].row,
+					irqstat_rows[r].tp[k]);
+				continue;
+			}
+			if (tracepoint_probe_register(tp[0],
+						      (void *)irqstat_vec_entry,
+						      data)) {
+				tracepoint_probe_unregister(tp[1],
+							    (void *)irqstat_vec_exit,
+							    data);
+				pr_info("row %s: cannot attach to %s_entry, not timed\n",
+					irqstat_rows[r].row,
+					irqstat_rows[r].tp[k]);
+				continue;
+			}
+			irqstat_vec_on[r][k] = true;
+		}
+	}
 }
 
 static void irqstat_free_lines(void)
@@ -583,7 +963,8 @@ static int irqstat_alloc_lines(void)
 			return -ENOMEM;
 		}
 		per_cpu(irqstat_cpu, cpu).lines = l;
-		per_cpu(irqstat_cpu, cpu).chain_irq = -1;
+		memset(per_cpu(irqstat_cpu, cpu).chain, 0xff,
+		       sizeof(per_cpu(irqstat_cpu, cpu).chain));
 	}
 	return 0;
 }
@@ -640,6 +1021,7 @@ static int __init irqstat_init(void)
 	irqstat_reset_all();
 	tk_textfile_init(&irqstat_irqs_tf);
 	tk_textfile_init(&irqstat_softirqs_tf);
+	tk_textfile_init(&irqstat_vectors_tf);
 
 	for_each_kernel_tracepoint(irqstat_find_tp, NULL);
 	if (!irqstat_tp_entry || !irqstat_tp_exit) {
@@ -668,6 +1050,7 @@ static int __init irqstat_init(void)
 		pr_err("cannot attach to irq_handler_entry: %d\n", ret);
 		goto unprobe_exit;
 	}
+	irqstat_vec_attach();
 
 	ret = tk_register_feature(&irqstat_feature);
 	if (ret) {
@@ -682,6 +1065,7 @@ static int __init irqstat_init(void)
 	return 0;
 
 unprobe_entry:
+	irqstat_vec_detach();
 	tracepoint_probe_unregister(irqstat_tp_entry,
 				    (void *)irqstat_probe_entry, NULL);
 unprobe_exit:
@@ -695,6 +1079,7 @@ unseed:
 free:
 	tk_textfile_destroy(&irqstat_irqs_tf);
 	tk_textfile_destroy(&irqstat_softirqs_tf);
+	tk_textfile_destroy(&irqstat_vectors_tf);
 	irqstat_free_lines();
 	return ret;
 }
@@ -702,6 +1087,7 @@ free:
 static void __exit irqstat_exit(void)
 {
 	tk_unregister_feature(&irqstat_feature);
+	irqstat_vec_detach();
 	tracepoint_probe_unregister(irqstat_tp_entry,
 				    (void *)irqstat_probe_entry, NULL);
 	tracepoint_probe_unregister(irqstat_tp_exit,
@@ -711,6 +1097,7 @@ static void __exit irqstat_exit(void)
 		free_irq(irqstat_seed_irq, &irqstat_seed_dev);
 	tk_textfile_destroy(&irqstat_irqs_tf);
 	tk_textfile_destroy(&irqstat_softirqs_tf);
+	tk_textfile_destroy(&irqstat_vectors_tf);
 	irqstat_free_lines();
 }
 
@@ -719,5 +1106,5 @@ module_exit(irqstat_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("Kernel Telemetry Kit developers");
-MODULE_DESCRIPTION("Interrupt accounting: per line and CPU counts and handler time, softirqs");
+MODULE_DESCRIPTION("Interrupt accounting: per line and CPU counts and handler time, architecture vectors, softirqs");
 MODULE_VERSION(TK_VERSION);

@@ -6,8 +6,10 @@
  *   insmod krp.ko funcs=sys_getpid,sys_clone
  *   cat /sys/class/qeexo/profiler/stats        sys_getpid:1421:13
  *
- * Names.  A name is probed as the user wrote it, except that "sys_<call>"
- * means the system call's entry point (__x64_sys_<call> on x86-64).  At load
+ * Names.  A name is probed as the user wrote it.  A "sys_<call>" name that is
+ * no kernel symbol means the system call's entry point (__x64_sys_<call> on
+ * x86-64), so sys_getpid profiles getpid(2) while sys_fillrect, a real
+ * function, is profiled as itself.  At load
  * a name that cannot be probed is reported (dmesg and the funcs file) and
  * skipped; the load fails only if no name at all can be probed.  At runtime
  * the funcs file adds and removes functions all-or-nothing.
@@ -40,7 +42,12 @@
 #include "krp.h"
 
 #define KRP_MAX_FUNCS	1024
-#define KRP_PARAM_MAX	(32 * 1024)
+/*
+ * funcs= is read back from /sys/module/krp/parameters/funcs, which the
+ * module core gives one page: the value and its newline must fit in it.
+ * More functions are added through the funcs file.
+ */
+#define KRP_PARAM_MAX	(PAGE_SIZE - 2)
 
 static DEFINE_MUTEX(krp_lock);
 static LIST_HEAD(krp_funcs);
@@ -59,8 +66,11 @@ static int krp_param_set_funcs(const char *val, const struct kernel_param *kp)
 	char *copy;
 	int ret;
 
-	if (len > KRP_PARAM_MAX)
+	if (len > KRP_PARAM_MAX) {
+		pr_err("funcs= is %zu bytes, at most %lu fit; add more with the funcs file\n",
+		       len, KRP_PARAM_MAX);
 		return -E2BIG;
+	}
 	names = kvmalloc_array(KRP_MAX_FUNCS, sizeof(*names), GFP_KERNEL);
 	if (!names)
 		return -ENOMEM;
@@ -174,16 +184,11 @@ static struct krp_func *krp_func_new(const char *name)
 	}
 	krp_func_zero(f);
 	strscpy(f->name, name, sizeof(f->name));
-	if (!strncmp(name, "sys_", 4))
-		snprintf(f->target, sizeof(f->target), "%s%s",
-			 TK_SYSCALL_PREFIX, name);
-	else
-		strscpy(f->target, name, sizeof(f->target));
+	strscpy(f->target, name, sizeof(f->target));
 	return f;
 }
 
-/* Attach the probe.  On failure f->err says why and f->mech is NONE. */
-static int krp_func_start(struct krp_func *f)
+static int krp_func_attach(struct krp_func *f)
 {
 	int ret = -EOPNOTSUPP;
 
@@ -191,6 +196,26 @@ static int krp_func_start(struct krp_func *f)
 		ret = krp_fprobe_start(f);
 	if (ret && krp_want != KRP_WANT_FPROBE)
 		ret = krp_kretprobe_start(f);
+	return ret;
+}
+
+/*
+ * Attach the probe.  On failure f->err says why and f->mech is NONE.  Both
+ * mechanisms fail with -ENOENT only for a name that is no kernel symbol;
+ * only then is a "sys_" name taken for the system call's entry point.
+ */
+static int krp_func_start(struct krp_func *f)
+{
+	int ret;
+
+	strscpy(f->target, f->name, sizeof(f->target));
+	ret = krp_func_attach(f);
+	if (ret == -ENOENT && TK_SYSCALL_PREFIX[0] &&
+	    !strncmp(f->name, "sys_", 4)) {
+		snprintf(f->target, sizeof(f->target), "%s%s",
+			 TK_SYSCALL_PREFIX, f->name);
+		ret = krp_func_attach(f);
+	}
 	f->err = ret;
 	return ret;
 }

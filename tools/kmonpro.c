@@ -18,17 +18,19 @@ struct km_key {
 	enum km_kind kind;
 	size_t off;		/* into the record's destination object */
 	size_t size;		/* of a KM_NAME buffer */
+	bool opt;		/* may be absent */
 };
 
-#define U64(k, type, f)	{ k, KM_U64, offsetof(type, f), 0 }
-#define PCT(k, f)	{ k, KM_PCT, offsetof(struct km_cpu, f), 0 }
-#define NAME(k, type, f) { k, KM_NAME, offsetof(type, f), sizeof(((type *)0)->f) }
+#define U64(k, type, f)	{ k, KM_U64, offsetof(type, f), 0, false }
+#define PCT(k, f)	{ k, KM_PCT, offsetof(struct km_cpu, f), 0, false }
+#define NAME(k, type, f) { k, KM_NAME, offsetof(type, f), sizeof(((type *)0)->f), false }
 
 static const struct km_key hdr_keys[] = {
 	U64("seq", struct km_snap, seq),
 	U64("uptime_ms", struct km_snap, uptime_ms),
 	U64("interval_ms", struct km_snap, interval_ms),
-	{ "procnet", KM_BOOL, offsetof(struct km_snap, procnet), 0 },
+	{ "procnet", KM_BOOL, offsetof(struct km_snap, procnet), 0, false },
+	{ "since_boot", KM_BOOL, offsetof(struct km_snap, since_boot), 0, true },
 };
 
 static const struct km_key cpu_keys[] = {
@@ -63,11 +65,13 @@ static const struct km_key net_keys[] = {
 
 static const struct km_key top_keys[] = {
 	U64("pid", struct km_proc, pid),
-	{ "cpu_pct", KM_PCT, offsetof(struct km_proc, cpu_pct), 0 },
+	{ "cpu_pct", KM_PCT, offsetof(struct km_proc, cpu_pct), 0, false },
 	U64("rss_kb", struct km_proc, rss_kb),
-	U64("tx_bytes", struct km_proc, tx_bytes),
-	U64("rx_bytes", struct km_proc, rx_bytes),
+	/* absent: the reader may not see this process's socket bytes */
+	{ "tx_bytes", KM_U64, offsetof(struct km_proc, tx_bytes), 0, true },
+	{ "rx_bytes", KM_U64, offsetof(struct km_proc, rx_bytes), 0, true },
 };
+#define TOP_TX_RX	(3u << 3)	/* their bits in top_keys */
 
 static const struct km_key nettop_keys[] = {
 	U64("pid", struct km_proc, pid),
@@ -117,16 +121,21 @@ int km_parse_pct(const char *s, size_t len, uint32_t *tenths)
 /*
  * Parse the key=value words of a line (after its type word, and for the
  * header its version) into @dst.  comm= takes the rest of the line.
- * Returns 0 when every documented key was present and valid.
+ * Returns 0 when every documented key that is not optional was present and
+ * all were valid; *@seenp (if not NULL) gets the keys seen, bit i for
+ * keys[i].
  */
 static int km_fields(char *p, const struct km_key *keys, size_t nkeys,
-		     void *dst, char *comm, size_t commlen)
+		     void *dst, char *comm, size_t commlen, unsigned int *seenp)
 {
-	unsigned int seen = 0, want = (1u << nkeys) - 1;
+	unsigned int seen = 0, want = 0;
 	bool have_comm = false;
 	char *word, *eq;
 	size_t i, vlen;
 
+	for (i = 0; i < nkeys; i++)
+		if (!keys[i].opt)
+			want |= 1u << i;
 	for (;;) {
 		while (*p == ' ')
 			p++;
@@ -177,8 +186,10 @@ static int km_fields(char *p, const struct km_key *keys, size_t nkeys,
 		}
 		seen |= 1u << i;
 	}
-	if (seen != want || (comm && !have_comm))
+	if ((seen & want) != want || (comm && !have_comm))
 		return -EINVAL;
+	if (seenp)
+		*seenp = seen;
 	return 0;
 }
 
@@ -209,11 +220,12 @@ static int km_record(char *line, struct km_snap *s)
 	struct km_cpu cpu;
 	struct km_net net;
 	struct km_proc pr;
+	unsigned int seen;
 
 	line[tlen] = '\0';
 	if (!strcmp(line, "cpu")) {
 		memset(&cpu, 0, sizeof(cpu));
-		if (km_fields(rest, cpu_keys, NKEYS(cpu_keys), &cpu, NULL, 0))
+		if (km_fields(rest, cpu_keys, NKEYS(cpu_keys), &cpu, NULL, 0, NULL))
 			return -EINVAL;
 		if (!strcmp(cpu.name, "all")) {
 			s->cpu_all = cpu;
@@ -227,7 +239,8 @@ static int km_record(char *line, struct km_snap *s)
 
 		tmp = *s;
 		if (km_fields(rest, mem ? mem_keys : tasks_keys,
-			      mem ? NKEYS(mem_keys) : NKEYS(tasks_keys), &tmp, NULL, 0))
+			      mem ? NKEYS(mem_keys) : NKEYS(tasks_keys), &tmp, NULL, 0,
+			      NULL))
 			return -EINVAL;
 		*s = tmp;
 		if (mem)
@@ -238,7 +251,7 @@ static int km_record(char *line, struct km_snap *s)
 	}
 	if (!strcmp(line, "net")) {
 		memset(&net, 0, sizeof(net));
-		if (km_fields(rest, net_keys, NKEYS(net_keys), &net, NULL, 0))
+		if (km_fields(rest, net_keys, NKEYS(net_keys), &net, NULL, 0, NULL))
 			return -EINVAL;
 		return km_push(&s->nets, &s->nnets, &net, sizeof(net));
 	}
@@ -249,8 +262,12 @@ static int km_record(char *line, struct km_snap *s)
 		pr.has_cpu = top;
 		if (km_fields(rest, top ? top_keys : nettop_keys,
 			      top ? NKEYS(top_keys) : NKEYS(nettop_keys), &pr,
-			      pr.comm, sizeof(pr.comm)))
+			      pr.comm, sizeof(pr.comm), &seen))
 			return -EINVAL;
+		/* tx_bytes and rx_bytes come together or not at all */
+		if (top && (seen & TOP_TX_RX) != TOP_TX_RX && (seen & TOP_TX_RX))
+			return -EINVAL;
+		pr.net_hidden = top && !(seen & TOP_TX_RX);
 		if (top)
 			return km_push(&s->top, &s->ntop, &pr, sizeof(pr));
 		return km_push(&s->nettop, &s->nnettop, &pr, sizeof(pr));
@@ -272,7 +289,7 @@ static int km_header(char *line, struct km_snap *s)
 		return -EINVAL;
 	memcpy(tmp.version, ver, n);
 	tmp.version[n] = '\0';
-	if (km_fields(ver + n, hdr_keys, NKEYS(hdr_keys), &tmp, NULL, 0))
+	if (km_fields(ver + n, hdr_keys, NKEYS(hdr_keys), &tmp, NULL, 0, NULL))
 		return -EINVAL;
 	*s = tmp;
 	return 0;

@@ -28,6 +28,7 @@ struct km_proc {
 	bool has_cpu;
 	uint32_t cpu_pct;	/* tenths of a percent of one CPU */
 	uint64_t rss_kb, tx_bytes, rx_bytes;
+	bool net_hidden;	/* top line without tx_bytes/rx_bytes: not ours to see */
 	char comm[64];		/* truncated to fit, as read (unsanitised) */
 };
 
@@ -35,6 +36,7 @@ struct km_snap {
 	char version[32];
 	uint64_t seq, uptime_ms, interval_ms;
 	bool procnet;
+	bool since_boot;	/* the interval runs from boot (first sample) */
 	bool have_cpu_all, have_mem, have_tasks;
 	struct km_cpu cpu_all;
 	struct km_cpu *cpus;	/* per-CPU lines, in file order */

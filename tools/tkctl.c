@@ -584,11 +584,69 @@ static const char *irq_field(char **kv, int n, const char *key)
 	return NULL;
 }
 
-/* irqstat: one row per line of irqstat/irqs, then the softirq vectors. */
+/*
+ * irqstat's architecture rows (irqstat/vectors): a table, or @vecs' objects;
+ * time columns "-" for a row irqstat does not time.
+ */
+static void stats_irqstat_vectors(json_t *vecs)
+{
+	char path[512], b[3][32], *text, *line, *save = NULL, *kv[16], *save2;
+	int nkv;
+
+	path_of(path, sizeof(path), sysfs_root, "class/qeexo/irqstat/vectors");
+	text = read_file(path);
+	if (!text)
+		return;
+	if (!json_out)
+		printf("\n%5s %-20s %12s %12s %10s %10s %12s\n", "ROW", "NAME", "COUNT",
+		       "CALLS", "AVG", "MAX", "TOTAL");
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *row, *name, *timed, *count, *calls, *total, *max;
+		uint64_t c, h, t, m;
+		int tm;
+
+		save2 = NULL;
+		for (nkv = 0; nkv < 16 && (kv[nkv] = strtok_r(nkv ? NULL : line, " ", &save2)); nkv++)
+			;
+		row = irq_field(kv, nkv, "row");
+		name = irq_field(kv, nkv, "name");
+		timed = irq_field(kv, nkv, "timed");
+		count = irq_field(kv, nkv, "count");
+		calls = irq_field(kv, nkv, "calls");
+		total = irq_field(kv, nkv, "total_ns");
+		max = irq_field(kv, nkv, "max_ns");
+		if (!row || !name || !timed || !count || !calls || !total || !max)
+			continue;
+		tm = !strcmp(timed, "1");
+		c = strtoull(count, NULL, 10);
+		h = strtoull(calls, NULL, 10);
+		t = strtoull(total, NULL, 10);
+		m = strtoull(max, NULL, 10);
+		if (json_out) {
+			json_array_append_new(vecs, json_pack("{s:s,s:s,s:b,s:I,s:I,s:I,s:I,s:I}",
+				"row", row, "name", name, "timed", tm, "count", (json_int_t)c,
+				"calls", (json_int_t)h, "total_ns", (json_int_t)t,
+				"avg_ns", (json_int_t)(h ? t / h : 0), "max_ns", (json_int_t)m));
+			continue;
+		}
+		if (tm)
+			printf("%5s %-20s %12" PRIu64 " %12" PRIu64 " %10s %10s %12s\n", row, name,
+			       c, h, tk_fmt_ns(h ? t / h : 0, b[0], 32), tk_fmt_ns(m, b[1], 32),
+			       tk_fmt_ns(t, b[2], 32));
+		else
+			printf("%5s %-20s %12" PRIu64 " %12s %10s %10s %12s\n", row, name, c,
+			       "-", "-", "-", "-");
+	}
+	free(text);
+}
+
+/* irqstat: one row per line of irqstat/irqs, the architecture rows, then
+ * the softirq vectors.
+ */
 static int stats_irqstat(json_t *out)
 {
 	char path[512], b[3][32], *text, *line, *save = NULL, *kv[16], *save2;
-	json_t *lines = json_array(), *soft = json_object();
+	json_t *lines = json_array(), *soft = json_object(), *vecs = json_array();
 	int n = 0, nkv;
 
 	path_of(path, sizeof(path), sysfs_root, "class/qeexo/irqstat/irqs");
@@ -596,6 +654,7 @@ static int stats_irqstat(json_t *out)
 	if (!text) {
 		json_decref(lines);
 		json_decref(soft);
+		json_decref(vecs);
 		if (!json_out)
 			printf("irqstat: not loaded\n");
 		return -1;
@@ -636,6 +695,7 @@ static int stats_irqstat(json_t *out)
 		       tk_fmt_ns(t, b[2], 32));
 	}
 	free(text);
+	stats_irqstat_vectors(vecs);
 
 	path_of(path, sizeof(path), sysfs_root, "class/qeexo/irqstat/softirqs");
 	text = read_file(path);
@@ -660,10 +720,10 @@ static int stats_irqstat(json_t *out)
 	}
 	free(text);
 	if (out)
-		json_object_set_new(out, "irqstat", json_pack("{s:o,s:o}", "lines", lines,
-							      "softirqs", soft));
+		json_object_set_new(out, "irqstat", json_pack("{s:o,s:o,s:o}", "lines", lines,
+							      "vectors", vecs, "softirqs", soft));
 	else
-		json_decref(lines), json_decref(soft);
+		json_decref(lines), json_decref(soft), json_decref(vecs);
 	return n;
 }
 

@@ -296,9 +296,10 @@ static void render(struct screen *sc, const struct top_frame *f,
 	want[T_NET] = s->nnets;
 	budget(sc, fixed, want, cost, give, T_N);
 
-	put(sc, "up %s, sample %" PRIu64 " over %s s, refresh %u.%u s, procnet %s, tkcore %s",
+	put(sc, "up %s, sample %" PRIu64 " over %s s%s, refresh %u.%u s, procnet %s, tkcore %s",
 	    km_fmt_uptime(s->uptime_ms, a, sizeof(a)), s->seq,
-	    pct(s->interval_ms / 100, b, sizeof(b)), o->delay_ms / 1000,
+	    pct(s->interval_ms / 100, b, sizeof(b)),
+	    s->since_boot ? " since boot" : "", o->delay_ms / 1000,
 	    o->delay_ms % 1000 / 100, s->procnet ? "on" : "off", s->version);
 	if (s->have_tasks)
 		put(sc, "Tasks: %" PRIu64 " processes, %" PRIu64 " threads, %" PRIu64 " running",
@@ -355,8 +356,8 @@ static void render(struct screen *sc, const struct top_frame *f,
 
 		put(sc, "%7" PRIu64 " %6s %9s %9s %9s  %s", p->pid, pct(p->cpu_pct, a, sizeof(a)),
 		    km_fmt_bytes(p->rss_kb * 1024, b, sizeof(b)),
-		    bytes(p->tx_bytes, s->procnet, c, sizeof(c)),
-		    bytes(p->rx_bytes, s->procnet, d, sizeof(d)), p->comm);
+		    bytes(p->tx_bytes, s->procnet && !p->net_hidden, c, sizeof(c)),
+		    bytes(p->rx_bytes, s->procnet && !p->net_hidden, d, sizeof(d)), p->comm);
 	}
 	if (!s->ntop && give[T_TOP])
 		put(sc, "%s", s->interval_ms ? "(no process used CPU over the interval)" :
@@ -438,10 +439,10 @@ static void emit_json(const struct top_frame *f)
 	json_t *o, *arr;
 	size_t i;
 
-	o = json_pack("{s:o,s:I,s:I,s:I,s:b,s:i}", "version", jstr(s->version),
+	o = json_pack("{s:o,s:I,s:I,s:I,s:b,s:b,s:i}", "version", jstr(s->version),
 		      "seq", (json_int_t)s->seq, "uptime_ms", (json_int_t)s->uptime_ms,
 		      "interval_ms", (json_int_t)s->interval_ms, "procnet", s->procnet,
-		      "skipped_lines", (int)s->skipped);
+		      "since_boot", s->since_boot, "skipped_lines", (int)s->skipped);
 	json_object_set_new(o, "cpu", s->have_cpu_all ? jcpu(&s->cpu_all) : json_null());
 	arr = json_array();
 	for (i = 0; i < s->ncpus; i++)
@@ -475,10 +476,12 @@ static void emit_json(const struct top_frame *f)
 	for (i = 0; i < s->ntop; i++) {
 		const struct km_proc *p = &s->top[i];
 
-		json_array_append_new(arr, json_pack("{s:I,s:o,s:f,s:I,s:I,s:I}",
+		/* bytes the reader may not see: null */
+		json_array_append_new(arr, json_pack("{s:I,s:o,s:f,s:I,s:o,s:o}",
 			"pid", (json_int_t)p->pid, "comm", jstr(p->comm),
 			"cpu_pct", p->cpu_pct / 10.0, "rss_kb", (json_int_t)p->rss_kb,
-			"tx_bytes", (json_int_t)p->tx_bytes, "rx_bytes", (json_int_t)p->rx_bytes));
+			"tx_bytes", p->net_hidden ? json_null() : json_integer((json_int_t)p->tx_bytes),
+			"rx_bytes", p->net_hidden ? json_null() : json_integer((json_int_t)p->rx_bytes)));
 	}
 	json_object_set_new(o, "top", arr);
 	arr = json_array();

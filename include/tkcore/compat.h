@@ -53,6 +53,46 @@
 #endif
 
 /*
+ * The architecture rows of /proc/interrupts (x86's arch_show_interrupts()).
+ * irqstat reads their counters from the per-CPU irq_stat (irq_cpustat_t,
+ * arch/x86/include/asm/hardirq.h; exported on every kernel we support),
+ * whose fields depend on the configuration: TK_IRQ_ROWS_<group> is 1 where
+ * the kernel has that group's fields.  KVM's posted-interrupt counters are
+ * under CONFIG_HAVE_KVM in 6.1 and under CONFIG_KVM in 6.12.  All 0 on
+ * other architectures.
+ */
+#ifdef CONFIG_X86
+#define TK_IRQ_ROWS_X86		1
+#define TK_IRQ_ROWS_APIC	IS_ENABLED(CONFIG_X86_LOCAL_APIC)
+#define TK_IRQ_ROWS_SMP		IS_ENABLED(CONFIG_SMP)
+#define TK_IRQ_ROWS_THERMAL	IS_ENABLED(CONFIG_X86_THERMAL_VECTOR)
+#define TK_IRQ_ROWS_THRESHOLD	IS_ENABLED(CONFIG_X86_MCE_THRESHOLD)
+#define TK_IRQ_ROWS_MCE_AMD	IS_ENABLED(CONFIG_X86_MCE_AMD)
+#define TK_IRQ_ROWS_HV_CALLBACK	IS_ENABLED(CONFIG_X86_HV_CALLBACK_VECTOR)
+#define TK_IRQ_ROWS_HYPERV	IS_ENABLED(CONFIG_HYPERV)
+#define TK_IRQ_ROWS_KVM		(IS_ENABLED(CONFIG_HAVE_KVM) || IS_ENABLED(CONFIG_KVM))
+#define TK_IRQ_ROWS_POSTED_MSI	IS_ENABLED(CONFIG_X86_POSTED_MSI)
+#else
+#define TK_IRQ_ROWS_X86		0
+#define TK_IRQ_ROWS_APIC	0
+#define TK_IRQ_ROWS_SMP		0
+#define TK_IRQ_ROWS_THERMAL	0
+#define TK_IRQ_ROWS_THRESHOLD	0
+#define TK_IRQ_ROWS_MCE_AMD	0
+#define TK_IRQ_ROWS_HV_CALLBACK	0
+#define TK_IRQ_ROWS_HYPERV	0
+#define TK_IRQ_ROWS_KVM		0
+#define TK_IRQ_ROWS_POSTED_MSI	0
+#endif
+
+/*
+ * Probe prototype of the x86 irq_vectors tracepoints (local_timer_entry,
+ * reschedule_exit, ...; arch/x86/include/asm/trace/irq_vectors.h), the
+ * same on every kernel we support.
+ */
+#define TK_IRQ_VECTOR_ARGS	void *data, int vector
+
+/*
  * The attribute argument of a bin_attribute's read() method (it becomes
  * const in newer kernels).
  */

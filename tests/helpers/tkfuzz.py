@@ -643,6 +643,7 @@ SHAPES = [
     (r"/events/rejects$", r"(%s)( %s)*" % (KV, KV)),
     (r"/irqstat/irqs$", r"irq=[0-9]+ name=\S* count=[0-9]+( %s)*" % KV),
     (r"/irqstat/softirqs$", r"vec=[0-9]+ name=\S+ count=[0-9]+( %s)*" % KV),
+    (r"/irqstat/vectors$", r"row=[A-Z0-9]+ name=\S+ timed=[01] count=[0-9]+( %s)*" % KV),
     (r"/(held_range|region_range)$", r"(0x[0-9a-f]+ 0x[0-9a-f]+)?"),
     (r"/tksample/last_ns$", r"[0-9]+\.[0-9]{2}"),
     (r"/profiler/funcs$", r"\S+ target=\S+ mech=\S+ state=\S+( %s)*" % KV),

@@ -16,6 +16,16 @@
  *   tkload tcpsend PORT N MARK SECS
  *                             connect, send N bytes, create the file MARK
  *                             (holding N), keep sending for SECS seconds
+ *   tkload udpforks N BYTES PORT
+ *                             N child processes, one after the other, each
+ *                             sending one BYTES-byte datagram to
+ *                             127.0.0.1:PORT from a socket of its own and
+ *                             exiting; each reaped before the next; prints
+ *                             how many sent all their bytes
+ *   tkload udpsend PORT N CHUNK MARK
+ *                             send N bytes to 127.0.0.1:PORT in datagrams of
+ *                             CHUNK bytes, create the file MARK (holding the
+ *                             bytes sent), then wait until killed
  *
  * tcprecv and tcpsend are one process each, so the pid the shell sees ($!)
  * is the one the kernel attributes the socket bytes to.
@@ -30,6 +40,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,6 +107,66 @@ static int touch(const char *path, long n)
 		return -1;
 	}
 	return 0;
+}
+
+/* One datagram of @bytes to 127.0.0.1:@port; 0 iff all were sent. */
+static int udp_send_one(int fd, int port, const char *buf, long bytes)
+{
+	struct sockaddr_in a = loopback(port);
+
+	return sendto(fd, buf, bytes, 0, (struct sockaddr *)&a, sizeof(a)) != bytes;
+}
+
+static int udp_forks(long n, long bytes, int port)
+{
+	static char buf[65507];
+	long i, good = 0;
+	int st, fd;
+	pid_t c;
+
+	if (bytes <= 0 || bytes > (long)sizeof(buf))
+		return 2;
+	for (i = 0; i < n; i++) {
+		c = fork();
+		if (c < 0) {
+			perror("tkload udpforks");
+			return 1;
+		}
+		if (!c) {
+			fd = socket(AF_INET, SOCK_DGRAM, 0);
+			_exit(fd < 0 || udp_send_one(fd, port, buf, bytes));
+		}
+		if (waitpid(c, &st, 0) == c && WIFEXITED(st) && !WEXITSTATUS(st))
+			good++;
+	}
+	printf("%ld\n", good);
+	return good != n;
+}
+
+static int udp_send(int port, long n, long chunk, const char *mark)
+{
+	static char buf[65507];
+	long sent = 0;
+	int fd;
+
+	if (chunk <= 0 || chunk > (long)sizeof(buf))
+		return 2;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return 1;
+	while (sent < n) {
+		long b = n - sent < chunk ? n - sent : chunk;
+
+		if (udp_send_one(fd, port, buf, b)) {
+			perror("tkload udpsend");
+			return 1;
+		}
+		sent += b;
+	}
+	if (touch(mark, sent))
+		return 1;
+	for (;;)
+		pause();
 }
 
 static int tcp_recv(int port, const char *ready)
@@ -201,11 +272,16 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && !strcmp(argv[1], "udp"))
 		return udp_loop(atol(argv[2]), argc >= 4 && atol(argv[3]) > 0 ? atol(argv[3]) : 1);
+	if (argc >= 5 && !strcmp(argv[1], "udpforks"))
+		return udp_forks(atol(argv[2]), atol(argv[3]), atoi(argv[4]));
+	if (argc >= 6 && !strcmp(argv[1], "udpsend"))
+		return udp_send(atoi(argv[2]), atol(argv[3]), atol(argv[4]), argv[5]);
 	if (argc >= 4 && !strcmp(argv[1], "tcprecv"))
 		return tcp_recv(atoi(argv[2]), argv[3]);
 	if (argc >= 6 && !strcmp(argv[1], "tcpsend"))
 		return tcp_send(atoi(argv[2]), atol(argv[3]), argv[4], atol(argv[5]));
 	fprintf(stderr, "usage: tkload getpid N | sleep N USEC | spin SECONDS | udp N [BATCHES]\n"
-		"       tkload tcprecv PORT READY | tcpsend PORT N MARK SECS\n");
+		"       tkload tcprecv PORT READY | tcpsend PORT N MARK SECS\n"
+		"       tkload udpforks N BYTES PORT | udpsend PORT N CHUNK MARK\n");
 	return 2;
 }

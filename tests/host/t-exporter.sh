@@ -111,6 +111,11 @@ ok "$(grep -qF 'qeexo_irq_handled_total{irq="25",name="odd\"name\\x"} 2' "$tmp/m
 is "$(metric "$tmp/m.txt" 'qeexo_softirqs_total{vector="NET_RX"}')" 340 "irqstat: softirqs per vector"
 is "$(grep -c '^qeexo_softirqs_total{' "$tmp/m.txt")" 10 "irqstat: ten softirq vectors"
 is "$(metric "$tmp/m.txt" 'qeexo_irq_seed_calls_total{irq="4"}')" 1234 "irqstat: seed-mode handler calls"
+is "$(metric "$tmp/m.txt" 'qeexo_irq_vector_handled_total{row="LOC",name="local_timer"}')" 2710 "irqstat: architecture row LOC counted"
+is "$(metric "$tmp/m.txt" 'qeexo_irq_vector_handled_total{row="TLB",name="tlb_shootdown"}')" 12 "irqstat: an untimed row is counted"
+is "$(metric "$tmp/m.txt" 'qeexo_irq_vector_handler_seconds_total{row="LOC",name="local_timer"}')" 0.081302113 "irqstat: LOC handler seconds"
+is "$(grep -c '^qeexo_irq_vector_handler_seconds_total{row="TLB"' "$tmp/m.txt")" 0 "irqstat: no handler time for an untimed row"
+is "$(metric "$tmp/m.txt" 'qeexo_irq_nest_overflow_total')" 2 "irqstat: nest_overflow"
 is "$(metric "$tmp/m.txt" 'qeexo_up{feature="irqstat"}')" 1 "up{irqstat} = 1"
 P1='uuid="5a3b1e0c-7d2f-4c8e-9b61-0e4f2a7c9d13",name="tksample",version="0.1.0"'
 P2='uuid="0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",name="odd\"prod\\x",version="1.2.3-rc.1+b5"'

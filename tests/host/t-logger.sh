@@ -73,6 +73,9 @@ is "$(jq -c .modules <<<"$o")" '{"tkcore":true,"krp":true,"kmp":true,"leaksim":t
 is "$(jq -r '.irqstat.lines[] | select(.irq == 4) | "\(.name) \(.count) \(.calls) \(.total_ns) \(.max_ns) \(.cpu | join(","))"' <<<"$o")" \
 	"ttyS0 1234 2468 6170000 41000 1000,234" "irqstat: a line with its per-CPU counts"
 is "$(jq -r '.irqstat.lines | length' <<<"$o")" 4 "irqstat: every line"
+is "$(jq -r '.irqstat.vectors[] | select(.row == "LOC") | "\(.name) \(.timed) \(.count) \(.calls) \(.total_ns) \(.max_ns) \(.cpu | join(","))"' <<<"$o")" \
+	"local_timer true 2710 2710 81302113 402113 1402,1308" "irqstat: an architecture row with its per-CPU counts"
+is "$(jq -r '([.irqstat.vectors[].row] | join(" ")), .irqstat.nest_overflow' <<<"$o" | tr '\n' ' ')" "NMI LOC CAL TLB ERR 2 " "irqstat: every row, nest_overflow"
 is "$(jq -r '.irqstat.lines[] | select(.irq == 25) | .name' <<<"$o")" 'odd"name\x' "irqstat: names kept verbatim"
 is "$(jq -r '.irqstat.softirqs.NET_RX, (.irqstat.softirqs | length)' <<<"$o" | tr '\n' ' ')" "340 10 " "irqstat: softirqs by vector"
 is "$(jq -r '"\(.irqstat.seed_irq) \(.irqstat.seed_count) \(.irqstat.untracked)"' <<<"$o")" "4 1234 0" "irqstat: seed line and untracked"

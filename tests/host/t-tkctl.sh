@@ -23,6 +23,10 @@ irq=4 name=ttyS0 count=100 calls=200 total_ns=300000 max_ns=9000 cpu0=60 cpu0_ns
 irq=24 name=virtio0-requests count=7 calls=7 total_ns=7000 max_ns=2000 cpu0=7 cpu0_ns=7000 cpu0_max_ns=2000
 EOT
 printf 'vec=0 name=HI count=3 cpu0=3\nvec=3 name=NET_RX count=42 cpu0=40 cpu1=2\n' >"$fx/sys/class/qeexo/irqstat/softirqs"
+cat >"$fx/sys/class/qeexo/irqstat/vectors" <<EOT
+row=LOC name=local_timer timed=1 count=400 calls=400 total_ns=800000 max_ns=9000 cpu0=300 cpu0_ns=1 cpu0_max_ns=1 cpu1=100 cpu1_ns=1 cpu1_max_ns=1
+row=TLB name=tlb_shootdown timed=0 count=12 calls=0 total_ns=0 max_ns=0 cpu0=12 cpu0_ns=0 cpu0_max_ns=0
+EOT
 export TKCTL_SYSFS_ROOT=$fx/sys TKCTL_PROC_ROOT=$fx/proc
 
 out=$("$TKCTL" stats krp)
@@ -39,12 +43,16 @@ assert d["leaksim"]["kmalloc_dropped"] == 7
 out=$("$TKCTL" stats irqstat)
 ok "$(grep -Ec '^ +4 ttyS0 +100 +200 +1.50 us +9.00 us +300.00 us$' <<<"$out" | grep -qx 1; echo $?)" "stats irqstat: one row per line (avg per call)"
 ok "$(grep -Ec '^NET_RX +42$' <<<"$out" | grep -qx 1; echo $?)" "stats irqstat: softirqs by vector"
+ok "$(grep -Ec '^ +LOC local_timer +400 +400 +2.00 us +9.00 us +800.00 us$' <<<"$out" | grep -qx 1; echo $?)" "stats irqstat: a timed architecture row"
+ok "$(grep -Ec '^ +TLB tlb_shootdown +12 +- +- +- +-$' <<<"$out" | grep -qx 1; echo $?)" "stats irqstat: an untimed row shows no time"
 t "--json stats irqstat" python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])["irqstat"]
 l = d["lines"][1]
 assert l == {"irq": 24, "name": "virtio0-requests", "count": 7, "calls": 7, "total_ns": 7000, "avg_ns": 1000, "max_ns": 2000}, l
 assert d["softirqs"] == {"HI": 3, "NET_RX": 42}
+assert d["vectors"][0] == {"row": "LOC", "name": "local_timer", "timed": True, "count": 400, "calls": 400, "total_ns": 800000, "avg_ns": 2000, "max_ns": 9000}, d["vectors"][0]
+assert d["vectors"][1]["row"] == "TLB" and d["vectors"][1]["timed"] is False
 ' "$("$TKCTL" --json stats irqstat)"
 out=$("$TKCTL" stats kmp)
 ok "$([ "$out" = "kmp: not loaded" ]; echo $?)" "stats of an absent feature says so"

@@ -68,7 +68,7 @@ mod_loaded() { [ -d "/sys/module/$1" ] && [ -e "/sys/module/$1/refcnt" ]; }
 # Unload every module of ours, features first.
 unload_all() {
 	local m
-	for m in tkpeer tksample leaksim krp kmp irqstat tkcore; do
+	for m in tkirqnest tkpeer tksample leaksim krp kmp irqstat tkcore; do
 		mod_loaded "$m" && rmmod "$m" 2>/dev/null
 	done
 	return 0
@@ -80,6 +80,7 @@ load_krp() { insmod "$TK_MODDIR/krp/krp.ko" "$@"; }
 load_irqstat() { insmod "$TK_MODDIR/irqstat/irqstat.ko" "$@"; }
 load_tksample() { insmod "$TK_MODDIR/samples/tksample.ko" "$@"; }
 load_tkpeer() { insmod "$TK_MODDIR/samples/tkpeer.ko" "$@"; }
+load_tkirqnest() { insmod "$TK_MODDIR/samples/tkirqnest.ko" "$@"; }
 TKLOAD=$TK_TOP/build/host/tkload
 
 # Install the modules where modprobe finds them, from the tree that the host

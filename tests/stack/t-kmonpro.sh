@@ -3,13 +3,23 @@
 # /proc/kmonpro and procnet: the layout of every line type, CPU % of a busy
 # loop, socket bytes attributed to the sending and the receiving process,
 # the snapshot's network totals, top_n/procnet control and bad input,
-# toggling and unloading under traffic.
+# toggling and unloading under traffic; the first read after load (since
+# boot), readers in a pid namespace and behind hidepid=, who sees whose
+# socket bytes, thousands of short-lived processes.
 . "$(dirname "$0")/lib.sh"
 unload_all
 KM=/proc/kmonpro
 TMP=$(mktemp -d)
 PIDS=()
-cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"; }
+HP=/tmp/kmonpro-hidepid.$$
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	umount "$HP" 2>/dev/null
+	rmdir "$HP" 2>/dev/null
+	rm -rf "$TMP"
+}
 trap cleanup EXIT
 
 km() { cat $KM; }
@@ -28,8 +38,24 @@ wait_sample() {
 	return 1
 }
 ip link set lo up
+# "${AS_NOBODY[@]}" CMD...: CMD as user nobody (no groups, no capabilities),
+# the same process (setpriv execs it), so $! of a background one is its pid.
+AS_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
+has() { grep -Eq "$1" <<<"$2"; }	# has ERE TEXT
+hasnt() { ! grep -Eq "$1" <<<"$2"; }	# hasnt ERE TEXT
+num() { local v; v=$(field "$1" "$2") && [ -n "$v" ] && echo "$v" || echo 0; }	# num LINE KEY
 
 check "insmod tkcore log_interval=1" -- load_core log_interval=1
+# ---- the first read, right after load: figures since boot ----
+first=$(km)
+printf '%s\n' "$first" | sed 's/^/#   /' | head -n 12
+h=$(head -n1 <<<"$first")
+check "first read: header since_boot=1, interval_ms = uptime_ms" -- \
+	test "$(field "$h" since_boot)" = 1 -a "$(field "$h" interval_ms)" = "$(field "$h" uptime_ms)" -a "$(field "$h" seq)" -ge 1
+check "first read: a cpu name=all line and one per CPU" -- \
+	test "$(grep -c '^cpu name=all ' <<<"$first")" = 1 -a "$(grep -c '^cpu name=cpu' <<<"$first")" = "$(nproc)"
+nt1=$(grep -c '^top ' <<<"$first")
+check "first read: top lines ($nt1)" -- test "$nt1" -ge 1
 is "$(stat -c %a $KM)" 444 "/proc/kmonpro is 0444"
 is "$(cat $TEL/top_n)" 10 "top_n defaults to 10"
 is "$(cat $TEL/procnet)" 0 "procnet is off by default"
@@ -41,7 +67,7 @@ diag "at ${SECONDS}s: layout"
 out=$(km)
 printf '%s\n' "$out" | sed 's/^/#   /' | head -n 40
 P='[0-9]+\.[0-9]'
-check "header line" -- grep -Eqx "kmonpro [^ ]+ seq=[1-9][0-9]* uptime_ms=[0-9]+ interval_ms=[0-9]+ procnet=0" <<<"$(head -n1 <<<"$out")"
+check "header line" -- grep -Eqx "kmonpro [^ ]+ seq=[1-9][0-9]* uptime_ms=[0-9]+ interval_ms=[0-9]+ procnet=0 since_boot=0" <<<"$(head -n1 <<<"$out")"
 iv=$(field "$(head -n1 <<<"$out")" interval_ms)
 check "interval_ms ($iv) is about log_interval" -- test "$iv" -ge 900 -a "$iv" -le 3000
 CPUKEYS="user_pct=$P nice_pct=$P system_pct=$P irq_pct=$P softirq_pct=$P iowait_pct=$P idle_pct=$P busy_pct=$P"
@@ -91,6 +117,63 @@ check "busy loop pid $busy in top, best cpu_pct of 3 samples ${pct:-none} in $lo
 check "busy loop's rss_kb > 0, comm bash" -- sh -c "test $(field "$l" rss_kb || echo 0) -gt 0 && test '${l##*comm=}' = bash"
 check "busy loop is the first top line" -- test "$(field "$(km_lines top | head -n1)" pid)" = "$busy"
 kill "$busy"
+
+# ---- a reader in a pid namespace ----
+diag "at ${SECONDS}s: pid namespace"
+if [ ! -e /proc/self/ns/pid ]; then
+	# The debug kernel (tinyconfig, CONFIG_NAMESPACES=n) has none.
+	for c in "the busy loop is the first top line" "every top pid is one of the namespace's" \
+		"the busy loop outside the namespace is not shown"; do
+		skip "pidns: $c" "this kernel has no pid namespaces"
+	done
+else
+	# A busy loop in a new pid namespace with its own /proc; the reader there
+	# sees it with its pid in the namespace and its rss, and nothing from
+	# outside (a busy loop outside, comm tkload, runs all along).
+	"$TKLOAD" spin 30 >/dev/null &
+	PIDS+=("$!")
+	outer=$!
+	unshare -p -f --mount-proc sh -c '
+		bash -c "while :; do :; done" &
+		b=$!
+		sleep 3
+		echo "busy $b"
+		cat /proc/kmonpro
+		ls /proc | grep -E "^[0-9]+\$" | sed "s/^/nspid /"
+		kill $b' >"$TMP/ns" 2>&1
+	kill "$outer"
+	grep -E '^(busy|top) ' "$TMP/ns" | sed 's/^/#   /'
+	nsb=$(awk '$1 == "busy" { print $2 }' "$TMP/ns")
+	l=$(grep -m1 '^top ' "$TMP/ns")
+	check "pidns: the busy loop is the first top line with its pid in the namespace (${nsb:-none}), rss_kb > 0, comm bash" -- \
+		test -n "$nsb" -a "$(field "$l" pid)" = "$nsb" -a "$(num "$l" rss_kb)" -gt 0 -a "${l##*comm=}" = bash
+	maxns=$(awk '$1 == "nspid" && $2 > m { m = $2 } END { print m + 0 }' "$TMP/ns")
+	bad=$(grep '^top ' "$TMP/ns" | awk -v m="$maxns" '{ split($2, p, "="); if (p[2] > m + 5) print }')
+	is "$bad" "" "pidns: every top pid is one of the namespace's (<= $maxns + 5)"
+	is "$(grep -c '^top .* comm=tkload$' "$TMP/ns")" 0 "pidns: the busy loop outside the namespace (tkload) is not shown"
+fi
+
+# ---- hidepid= of the reader's procfs instance ----
+diag "at ${SECONDS}s: hidepid"
+mkdir -p "$HP" && chmod 755 "$HP"
+check "mount a procfs with hidepid=2" -- mount -t proc -o hidepid=2 proc "$HP"
+bash -c 'while :; do :; done' &
+rootb=$!
+PIDS+=("$rootb")
+"${AS_NOBODY[@]}" bash -c 'while :; do :; done' &
+nobb=$!
+PIDS+=("$nobb")
+wait_sample && wait_sample
+hp=$("${AS_NOBODY[@]}" cat "$HP/kmonpro")
+plain=$("${AS_NOBODY[@]}" cat $KM)
+grep '^top ' <<<"$hp" | sed 's/^/#   hidepid=2: /'
+check "hidepid=2: nobody sees its own busy loop (pid $nobb)" -- has "^top pid=$nobb " "$hp"
+check "hidepid=2: nobody does not see root's busy loop (pid $rootb)" -- hasnt "^top pid=$rootb " "$hp"
+others=$(grep '^top ' <<<"$hp" | while read -r _ kv _; do p=${kv#pid=}; u=$(stat -c %u /proc/$p 2>/dev/null); [ -z "$u" ] || [ "$u" = 65534 ] || echo "$p:$u"; done)
+is "$others" "" "hidepid=2: every top line nobody sees is a process of nobody (or gone since)"
+check "no hidepid: nobody sees root's busy loop" -- has "^top pid=$rootb " "$plain"
+umount "$HP"
+kill "$rootb" "$nobb"
 
 # ---- top_n ----
 diag "at ${SECONDS}s: top_n"
@@ -147,6 +230,7 @@ is "$(field "$(km | head -n1)" procnet)" 1 "header says procnet=1"
 "$TKWRITE" $TEL/snapshot 1 >/dev/null
 s0=$(last_snap)
 lo0=$(km_line net name lo)
+nt0=$(km_lines nettotal)
 "$TKLOAD" tcprecv 5555 "$TMP/ready" >"$TMP/rcount" &
 recv=$!
 PIDS+=("$recv")
@@ -165,12 +249,16 @@ s1=$(last_snap)
 out=$(km)
 lo1=$(grep '^net name=lo ' <<<"$out")
 grep -E '^(top|nettop) ' <<<"$out" | sed 's/^/#   /'
-nt=$(grep "^nettop pid=$send " <<<"$out")
-is "$(field "$nt" tx_bytes) $(field "$nt" rx_bytes) ${nt##*comm=}" "$N 0 tkload" \
-	"nettop: the sender (pid $send) sent exactly $N bytes, received none, comm tkload"
-nr=$(grep "^nettop pid=$recv " <<<"$out")
-is "$(field "$nr" rx_bytes) $(field "$nr" tx_bytes)" "$N 0" \
-	"nettop: the receiver (pid $recv) received exactly $N bytes, sent none"
+# Both have exited: they are no longer listed, their bytes are in
+# nettotal's exited_* (the tables were empty before: nothing else counted).
+nt1=$(grep '^nettotal ' <<<"$out")
+diag "$nt0"
+diag "$nt1"
+dn() { echo $(( $(num "$nt1" "$1") - $(num "$nt0" "$1") )); }
+is "$(dn exited_tx_bytes) $(dn exited_rx_bytes) $(dn tx_bytes) $(dn rx_bytes)" "$N $N $N $N" \
+	"nettotal: the exited sender's $N bytes sent and the exited receiver's $N received, nothing else"
+check "nettop: no line for the exited sender (pid $send) or receiver (pid $recv)" -- \
+	hasnt "^nettop pid=($send|$recv) " "$out"
 is "$(grep '^nettop ' <<<"$out" | grep -Evc '^nettop pid=[1-9][0-9]* tx_bytes=[0-9]+ rx_bytes=[0-9]+ comm=.*$')" 0 "nettop lines: keys in order, comm last"
 # in_headers WHAT BYTES PACKETS: BYTES is N + HDR per packet + 0..40.
 in_headers() {
@@ -187,6 +275,55 @@ for k in tx rx; do
 		$(( $(field "$s1" net_${k}_packets) - $(field "$s0" net_${k}_packets) ))
 done
 is "$(cat $TEL/procnet_overflow)" 0 "procnet_overflow 0"
+check "nettotal line" -- grep -Eqx 'nettotal tx_bytes=[0-9]+ rx_bytes=[0-9]+ exited_tx_bytes=[0-9]+ exited_rx_bytes=[0-9]+' <<<"$(grep '^nettotal ' <<<"$out")"
+
+# ---- who sees whose socket bytes ----
+diag "at ${SECONDS}s: socket bytes of others"
+# As /proc/PID/io: a process's bytes only to a reader that may ptrace-read
+# it; root sees all.
+"$TKLOAD" udp 1000000000 >/dev/null &
+rootu=$!
+PIDS+=("$rootu")
+"${AS_NOBODY[@]}" "$TKLOAD" udp 1000000000 >/dev/null &
+nobu=$!
+PIDS+=("$nobu")
+wait_sample && wait_sample
+asroot=$(km)
+asnob=$("${AS_NOBODY[@]}" cat $KM)
+grep -E "^(top|nettop) pid=($rootu|$nobu) " <<<"$asnob" | sed 's/^/#   nobody: /'
+check "root sees both senders' bytes" -- \
+	test "$(num "$(grep "^nettop pid=$rootu " <<<"$asroot")" tx_bytes)" -gt 0 -a "$(num "$(grep "^nettop pid=$nobu " <<<"$asroot")" tx_bytes)" -gt 0
+check "nobody: no nettop line for root's sender (pid $rootu)" -- hasnt "^nettop pid=$rootu " "$asnob"
+rl=$(grep "^top pid=$rootu " <<<"$asnob")
+nonet() { [ -n "$1" ] && hasnt ' (tx|rx)_bytes=' "$1"; }
+check "nobody: root's sender in top without tx_bytes/rx_bytes" -- nonet "$rl"
+check "nobody: its own sender's bytes in nettop (tx_bytes > 0)" -- \
+	test "$(num "$(grep "^nettop pid=$nobu " <<<"$asnob")" tx_bytes)" -gt 0
+check "nobody: its own sender's top line has tx_bytes" -- has "^top pid=$nobu .* tx_bytes=[1-9]" "$asnob"
+kill "$rootu" "$nobu"
+wait "$rootu" "$nobu" 2>/dev/null
+
+# ---- many processes: exited ones give their slots back ----
+diag "at ${SECONDS}s: 2000 short-lived processes"
+"$TKWRITE" $TEL/procnet 0 >/dev/null
+check "procnet off and on: empty tables" -- "$TKWRITE" $TEL/procnet 1
+t0=$(km_lines nettotal)
+is "$("$TKLOAD" udpforks 2000 100 5599)" 2000 "2000 processes each sent 100 bytes and exited"
+rm -f "$TMP/usent"
+"$TKLOAD" udpsend 5599 1000000 1000 "$TMP/usent" &
+live=$!
+PIDS+=("$live")
+wait_file "$TMP/usent"
+out=$(km)
+t1=$(grep '^nettotal ' <<<"$out")
+diag "before: $t0"
+diag "after:  $t1"
+nt=$(grep "^nettop pid=$live " <<<"$out")
+is "$(field "$nt" tx_bytes) $(field "$nt" rx_bytes)" "1000000 0" "the live sender (pid $live) after them: exactly 1000000 bytes sent"
+is "$(cat $TEL/procnet_overflow)" 0 "procnet_overflow 0 after 2000 processes"
+d() { echo $(( $(num "$t1" "$1") - $(num "$t0" "$1") )); }
+is "$(d tx_bytes) $(d exited_tx_bytes)" "1200000 200000" "nettotal: tx_bytes +1200000, exited_tx_bytes +200000 (the exited processes' bytes)"
+kill "$live"
 
 # ---- a busy sender: its top line carries its procnet bytes ----
 diag "at ${SECONDS}s: a busy sender"

@@ -175,6 +175,71 @@ else
 	mod_loaded krp && rmmod krp
 fi
 
+# ---- sys_ names: the system call only where no function has the name ----
+diag "at ${SECONDS}s: sys_ names that are kernel functions"
+# sys_fillrect and sys_imageblit are the fbdev drawing helpers (built in on
+# both Debian kernels); vfb draws with them once fbcon takes the console
+# over.  A kernel without fbdev (the debug kernel's tinyconfig) has neither.
+have_fb=
+grep -q ' sys_imageblit$' /proc/kallsyms && modinfo vfb >/dev/null 2>&1 && have_fb=1
+if [ -n "$have_fb" ]; then
+	check "load sys_getpid, sys_fillrect, sys_imageblit" -- \
+		load_krp funcs=sys_getpid,sys_fillrect,sys_imageblit
+	check "sys_fillrect is profiled as itself" -- \
+		grep -qx "sys_fillrect target=sys_fillrect mech=$MECH state=active" $P/funcs
+	check "sys_imageblit is profiled as itself" -- \
+		grep -qx "sys_imageblit target=sys_imageblit mech=$MECH state=active" $P/funcs
+	check "a virtual framebuffer (vfb) with fbcon on it" -- modprobe vfb vfb_enable=1
+	for i in $(seq 40); do echo "krp test line $i"; done >/dev/tty1
+	check "drawing text on tty1 calls sys_imageblit ($(count_of sys_imageblit) calls)" -- \
+		test "$(count_of sys_imageblit)" -gt 0
+	check "and sys_fillrect ($(count_of sys_fillrect) calls)" -- \
+		test "$(count_of sys_fillrect)" -gt 0
+	rmmod krp
+	check "add sys_fillrect at runtime is profiled as itself too" -- sh -c \
+		"insmod $TK_MODDIR/krp/krp.ko && $TKWRITE $P/funcs 'add sys_fillrect' &&
+		 grep -qx 'sys_fillrect target=sys_fillrect mech=$MECH state=active' $P/funcs"
+	rmmod krp
+	# fbcon holds the framebuffer until it is unbound from the consoles.
+	for v in /sys/class/vtconsole/vtcon*; do
+		grep -q "frame buffer" "$v/name" && echo 0 >"$v/bind"
+	done
+	check "vfb unloads once fbcon lets go of it" -- rmmod vfb
+else
+	skip "sys_fillrect, sys_imageblit profiled as themselves while vfb draws" "no fbdev in this kernel"
+fi
+check "load sys_getpid" -- load_krp funcs=sys_getpid
+check "sys_getpid is still the system call" -- \
+	grep -qx "sys_getpid target=__x64_sys_getpid mech=$MECH state=active" $P/funcs
+"$TKLOAD" getpid 100 >/dev/null
+check "and getpid(2) is counted under sys_getpid" -- test "$(count_of sys_getpid)" -ge 100
+is "$("$TKWRITE" $P/funcs 'add sys_no_such_call')" ENOENT "a sys_ name that is neither is refused with ENOENT"
+rmmod krp
+
+# ---- the funcs parameter reads back whole ----
+diag "at ${SECONDS}s: the funcs parameter reads back whole"
+# Distinct unknown names (skipped at load) make a list of an exact length.
+plist() { # BYTES: sys_getpid, then names of 100 characters, exactly BYTES long
+	local want=$1 s=sys_getpid i=0 n
+	while [ $(( ${#s} + 102 )) -le "$want" ]; do
+		s+=,$(printf 'n%03d%096d' $i 0); i=$((i + 1))
+	done
+	n=$(( want - ${#s} - 1 ))
+	[ $n -gt 0 ] && s+=,$(printf 'z%0*d' $((n - 1)) 0)
+	printf %s "$s"
+}
+l=$(plist 4094)
+check "a funcs= list of 4094 bytes loads" -- load_krp "funcs=$l"
+is "$(cat /sys/module/krp/parameters/funcs | md5sum)" "$(printf '%s\n' "$l" | md5sum)" \
+	"parameters/funcs reads back all 4094 bytes and the newline"
+rmmod krp
+l=$(plist 4095)
+load_krp "funcs=$l" 2>/dev/null
+st=$?
+ok $((st == 0)) "a funcs= list of 4095 bytes (${#l}) is refused"
+check "and dmesg says why" -- sh -c "dmesg | grep -q 'krp: funcs= is 4095 bytes, at most 4094 fit; add more with the funcs file'"
+check "and leaves no krp" -- test ! -e /sys/module/krp
+
 # ---- missed calls are counted ----
 diag "at ${SECONDS}s: missed calls are counted"
 check "load with maxactive=1" -- load_krp funcs=sys_clock_nanosleep maxactive=1

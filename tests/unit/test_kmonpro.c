@@ -72,6 +72,18 @@ static void test_tolerated(void)
 	   s.ntop == 0 && s.skipped == 1,
 	   "pairs after comm= belong to the comm (so a line ending in comm= early misses keys)");
 	ok(P(HDR "top comm=x\n") == 0 && s.skipped == 1, "top with only a comm: skipped");
+	ok(P(HDR "top pid=5 cpu_pct=1.0 rss_kb=1 comm=x\n") == 0 && s.ntop == 1 &&
+	   s.top[0].net_hidden && s.skipped == 0,
+	   "top without tx_bytes and rx_bytes: the reader may not see them");
+	ok(P(HDR "top pid=5 cpu_pct=1.0 rss_kb=1 tx_bytes=1 comm=x\n") == 0 && s.ntop == 0 &&
+	   s.skipped == 1, "top with tx_bytes but no rx_bytes: skipped");
+	ok(P(HDR "top pid=5 cpu_pct=1.0 rss_kb=1 tx_bytes=1 rx_bytes=2 comm=x\n") == 0 &&
+	   s.ntop == 1 && !s.top[0].net_hidden && !s.since_boot,
+	   "top with both: not hidden; no since_boot in the header: false");
+	ok(P("kmonpro 0.2.0 seq=1 uptime_ms=9000 interval_ms=9000 procnet=0 since_boot=1\n") == 0 &&
+	   s.since_boot && s.interval_ms == 9000, "header since_boot=1");
+	ok(P("kmonpro 0.2.0 seq=1 uptime_ms=9000 interval_ms=9000 procnet=0 since_boot=2\n") == -EINVAL,
+	   "header since_boot=2: not a header");
 	ok(P(HDR "top pid=5 rss_kb=1 tx_bytes=1 rx_bytes=2 cpu_pct=1.0 comm=a b=c  d \n") == 0 &&
 	   s.ntop == 1 && !strcmp(s.top[0].comm, "a b=c  d "),
 	   "keys in any order; comm keeps '=', double and trailing spaces");

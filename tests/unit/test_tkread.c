@@ -116,6 +116,27 @@ static void test_irqstat(void)
 	ok(tk_parse_softirqs(soft, &q) == 0 && q.n_soft == 2 && q.soft[1].count == 42 &&
 	   !strcmp(q.soft[1].name, "NET_RX"), "softirqs: two good vectors");
 	ok(q.bad == 9, "softirqs: lowercase name, duplicate, missing count dropped (%u)", q.bad);
+	{
+		char vec[] =
+			"row=LOC name=local_timer timed=1 count=30 calls=31 total_ns=900 max_ns=60 cpu0=10 cpu0_ns=1 cpu0_max_ns=1 cpu1=20 cpu1_ns=1 cpu1_max_ns=1\n"
+			"row=TLB name=tlb_shootdown timed=0 count=5 calls=0 total_ns=0 max_ns=0 cpu0=5\n"
+			"row=loc name=x timed=0 count=1 calls=0 total_ns=0 max_ns=0 cpu0=1\n"
+			"row=LOC name=again timed=1 count=1 calls=1 total_ns=1 max_ns=1 cpu0=1\n"
+			"row=RES name=r timed=2 count=1 calls=1 total_ns=1 max_ns=1 cpu0=1\n"
+			"row=CAL name=c timed=1 count=1 calls=1 total_ns=1 cpu0=1\n"
+			"row=NMI name=nmi timed=0 count=3 calls=0 total_ns=0 max_ns=0 cpu0=9\n";
+		unsigned int bad0 = q.bad;
+
+		ok(tk_parse_vectors(vec, &q) == 0 && q.n_vec == 3, "vectors: three good rows (%zu)", q.n_vec);
+		ok(q.bad == bad0 + 4, "vectors: lowercase row, duplicate row, bad timed, missing max_ns dropped (%u)",
+		   q.bad - bad0);
+		ok(!strcmp(q.vec[0].row, "LOC") && !strcmp(q.vec[0].name, "local_timer") && q.vec[0].timed &&
+		   q.vec[0].count == 30 && q.vec[0].calls == 31 && q.vec[0].total_ns == 900 &&
+		   q.vec[0].max_ns == 60 && q.vec[0].ncpu == 2 && q.vcpu[q.vec[0].cpu0 + 1] == 20,
+		   "vectors: LOC fields and per-CPU counts");
+		ok(!q.vec[1].timed && !strcmp(q.vec[2].row, "NMI") && q.vec[2].ncpu == 1 &&
+		   q.vcpu[q.vec[2].cpu0] == 9, "vectors: a dropped row's per-CPU counts do not leak");
+	}
 	ok(tk_valid_irq_name("a-b:c.0") && !tk_valid_irq_name("") && !tk_valid_irq_name("a b") &&
 	   !tk_valid_irq_name("\x7f"), "irq name rule");
 	tk_irqstat_free(&q);
