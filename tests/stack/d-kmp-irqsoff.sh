@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Debug kernel only (CONFIG_IRQSOFF_TRACER, scripts/debug-kernel/debug.config):
-# with 1,000,000 vmalloc() blocks tracked, no section with interrupts off
-# lasts longer than 200 us during memleaks and memleaks_ext scans.  The
+# with 100,000 vmalloc() blocks tracked, no section with interrupts off
+# lasts longer than 200 us during memleaks and memleaks_ext scans.  (A scan
+# holds the table for a fixed batch of records at a time, whatever their
+# number: an unbounded section would last tens of ms here.)  The
 # irqsoff tracer keeps the longest irqs-off section of the whole system and
 # where it started and ended, and with tracing_thresh every section longer
 # than that.  Under emulation the guest has sections of milliseconds without
 # any scan (the baseline shows them and where they are), so the check is
 # that no section over 200 us began or ended in kmp during the scans.
-# tk-vm-mem: 14336 (1,000,000 one-page blocks, with KASAN and kmemleak: 8192
-# ran out of memory)
+# tk-vm-mem: 4096 (100,000 one-page blocks with KASAN and kmemleak)
 . "$(dirname "$0")/lib.sh"
 P=$QX/profiler
 L=$QX/leaksim
@@ -24,15 +25,15 @@ if ! grep -qw irqsoff $T/available_tracers 2>/dev/null; then
 	exit
 fi
 mem=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)
-check "guest memory for 1,000,000 one-page blocks ($mem MiB >= 6000)" -- test "$mem" -ge 6000
+check "guest memory for 100,000 one-page blocks ($mem MiB >= 3000)" -- test "$mem" -ge 3000
 check "insmod tkcore" -- load_core
-check "insmod kmp max_blocks=1048576" -- insmod "$TK_MODDIR/kmp/kmp.ko" max_blocks=1048576
+check "insmod kmp max_blocks=131072" -- insmod "$TK_MODDIR/kmp/kmp.ko" max_blocks=131072
 check "insmod leaksim kmalloc_dropped=0" -- load_leaksim kmalloc_dropped=0
 t0=$(date +%s)
-is "$("$TKWRITE" $L/control 'vmalloc_bulk 1000000')" "ok 20" "hold 1,000,000 vmalloc blocks"
-diag "1,000,000 vmalloc() took $(( $(date +%s) - t0 )) s"
+is "$("$TKWRITE" $L/control 'vmalloc_bulk 100000')" "ok 19" "hold 100,000 vmalloc blocks"
+diag "100,000 vmalloc() took $(( $(date +%s) - t0 )) s"
 nb=$(cat $P/tracked_blocks)
-check "kmp tracks them ($nb blocks)" -- test "$nb" -ge 1000000
+check "kmp tracks them ($nb blocks)" -- test "$nb" -ge 100000
 read -r hs he < $L/held_range
 "$TKWRITE" $P/scan_start_addr "$hs" >/dev/null
 "$TKWRITE" $P/scan_end_addr "$he" >/dev/null
@@ -72,11 +73,7 @@ scan() {
 	check "$f lists the $want blocks ($n)" -- test "$n" -ge "$want"
 	is "$k" 0 "$f scan of $want blocks: no irqs-off section over $LIMIT_US us in kmp"
 }
-scan memleaks 1000000
-# memleaks_ext copies whole records (with their stacks) at each pass: the
-# same check with 100,000 blocks (1,000,000 entries would be ~500 MB of text).
-is "$("$TKWRITE" $L/control free)" "ok 4" "free them"
-is "$("$TKWRITE" $L/control 'vmalloc_bulk 100000')" "ok 19" "hold 100,000 vmalloc blocks"
+scan memleaks 100000
 scan memleaks_ext 100000
 echo 0 > $T/tracing_on
 echo nop > $T/current_tracer

@@ -4,10 +4,9 @@
 # seed's memleaks format, held vs dropped blocks, the scan range files, bad
 # input, ranges across unmapped pages and device memory, verdicts
 # (self-references, interior pointers, stale snapshot copies), 5,000
-# blocks, 1,000,000 blocks (vmalloc latency during a scan), overflow, unload
-# during a long scan, and a load/unload storm.
-# tk-vm-mem: 8192 (1,000,000 one-page blocks, also under KASAN; tests/run-all.sh
-# reads this)
+# blocks, overflow, unload during a long scan, and a load/unload storm.
+# (Interrupts-off sections of a scan: d-kmp-irqsoff.sh; vmalloc() latency
+# during scans of 1,000,000 blocks: tests/bench/guest-kmp.sh.)
 . "$(dirname "$0")/lib.sh"
 
 P=$QX/profiler
@@ -352,63 +351,6 @@ is "$(grep -c '^0x' "$WORK/e3")" "$(grep -c . "$WORK/m3")" "memleaks_ext ($(wc -
 dd if=$P/memleaks_ext of="$WORK/e4" bs=4000 status=none
 is "$(grep -E '^0x' "$WORK/e4" | sed 's/ size=.*//')" "$(cat "$WORK/m3")" "chunked memleaks_ext lists the same blocks and statuses"
 wr $L/control free >/dev/null
-
-# ---- 1,000,000 blocks: vmalloc()+vfree() latency during scans ----
-# A scan must never hold the table (and with it every vmalloc() and vfree()
-# of every CPU) for a time that grows with the number of blocks: the p99 of
-# vmalloc()+vfree() pairs while memleaks is read again and again stays
-# within twice its p99 without scans (leaksim's pair_lat; a pair stalled
-# for k median pair times counts as the k pairs it held up).
-check "rmmod leaksim kmp" -- rmmod leaksim kmp
-mem=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)
-check "guest memory for 1,000,000 one-page blocks ($mem MiB >= 5500)" -- test "$mem" -ge 5500
-check "insmod kmp max_blocks=1048576" -- load_kmp max_blocks=1048576
-check "insmod leaksim kmalloc_dropped=0" -- load_leaksim kmalloc_dropped=0
-t0=$(date +%s)
-is "$(wr $L/control 'vmalloc_bulk 1000000')" "ok 20" "hold 1,000,000 vmalloc blocks"
-diag "1,000,000 vmalloc() took $(( $(date +%s) - t0 )) s"
-nb=$(cat $P/tracked_blocks)
-check "kmp tracks them ($nb blocks)" -- test "$nb" -ge 1000000
-read -r hs he < $L/held_range
-wr $P/scan_start_addr "$hs" >/dev/null
-wr $P/scan_end_addr "$he" >/dev/null
-t0=$(date +%s%N)
-cat $P/memleaks > "$WORK/big"
-diag "one memleaks read of $(grep -c . "$WORK/big") lines: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-rm -f "$WORK/big"
-# The pairs run on CPU 0, the scans on CPU 1: what is measured is how long
-# the allocator waits for a scan, not for its share of one CPU.  The
-# baseline keeps CPU 1 as busy, with reads that do not touch kmp: the
-# emulator runs both vCPUs on one host thread, so a busy CPU alone slows
-# the pairs down.
-lat() { taskset -c 0 "$TKWRITE" $L/control "pair_lat $1" >/dev/null && cat $L/vmalloc_pair_lat; }
-touch "$WORK/busy"
-( while [ -e "$WORK/busy" ]; do taskset -c 1 dd if=/dev/zero of=/dev/null bs=64k count=1000 status=none; done ) &
-busy_pid=$!
-sleep 1
-idle=$(lat 8000)
-rm -f "$WORK/busy"
-wait $busy_pid
-diag "no scan (CPU 1 busy reading /dev/zero): $idle"
-touch "$WORK/scan"
-( while [ -e "$WORK/scan" ]; do taskset -c 1 cat $P/memleaks > /dev/null; done ) &
-scan_pid=$!
-sleep 1
-busy=$(lat 8000)
-rm -f "$WORK/scan"
-wait $scan_pid
-diag "during scans: $busy"
-p_idle=$(sed -n 's/.*p99_ns=\([0-9]*\).*/\1/p' <<<"$idle")
-p_busy=$(sed -n 's/.*p99_ns=\([0-9]*\).*/\1/p' <<<"$busy")
-check "vmalloc()+vfree() p99 during scans (${p_busy:-?} ns) <= 2 x idle p99 (${p_idle:-?} ns)" -- \
-	test -n "$p_idle" -a -n "$p_busy" -a "${p_busy:-0}" -le $(( 2 * ${p_idle:-0} ))
-t0=$(date +%s)
-is "$(wr $L/control free)" "ok 4" "free them"
-diag "freeing took $(( $(date +%s) - t0 )) s"
-is "$(cat $P/tracked_blocks)" 0 "table empty"
-check "rmmod leaksim kmp" -- rmmod leaksim kmp
-check "insmod kmp" -- load_kmp
-check "insmod leaksim" -- load_leaksim kmalloc_dropped=0
 
 # ---- module parameters ----
 check "rmmod leaksim kmp" -- rmmod leaksim kmp
