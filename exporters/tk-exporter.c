@@ -492,6 +492,10 @@ static void render_kmp(struct out *o)
 		u64s(st.kmp_notfreed, v, sizeof(v));
 		sample(o, "qeexo_kmp_scan_blocks", v, "status", "not_freed_yet", NULL);
 	}
+	if (st.kmp_have_skipped)
+		scalar(o, "qeexo_kmp_scan_skipped_pages", "gauge",
+		       "Pages of the range that this scrape's memleaks scan skipped (unmapped or device memory).",
+		       st.kmp_skipped);
 }
 
 /*

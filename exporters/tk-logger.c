@@ -488,6 +488,8 @@ static json_t *build(const struct tk_state *st, unsigned long long line)
 			json_object_set_new(k, "scan_possible_leak", u64j(st->kmp_leaks));
 			json_object_set_new(k, "scan_not_freed_yet", u64j(st->kmp_notfreed));
 		}
+		if (st->kmp_have_skipped)
+			json_object_set_new(k, "scan_skipped_pages", u64j(st->kmp_skipped));
 		json_object_set_new(o, "kmp", k);
 	} else {
 		json_object_set_new(o, "kmp", json_null());

@@ -1151,6 +1151,10 @@ static void kmp_scan(struct tk_state *st, const char *sys)
 			st->kmp_notfreed++;
 	}
 	st->kmp_have_leaks = 1;
+	/* Pages that scan skipped (unmapped, device memory). */
+	if (read_u64_rel(st, sys, QX "/profiler/scan_skipped_pages",
+			 &st->kmp_skipped) > 0)
+		st->kmp_have_skipped = 1;
 }
 
 /* irqstat: up when its irqs file was read and parsed. */
@@ -1247,6 +1251,7 @@ void tk_collect(struct tk_state *st, const struct tk_roots *r, int flags)
 	st->krp.n = 0;
 	st->kmp_have_blocks = st->kmp_have_bytes = st->kmp_have_leaks = 0;
 	st->kmp_have_overflow = st->kmp_have_missed = 0;
+	st->kmp_have_skipped = 0;
 	st->have_log_interval = 0;
 
 	/* tkcore: /proc/telemetry */

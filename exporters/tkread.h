@@ -218,6 +218,8 @@ struct tk_state {
 	uint64_t kmp_blocks, kmp_bytes, kmp_overflow, kmp_missed;
 	uint64_t kmp_leaks;		/* memleaks: "possible leak" lines */
 	uint64_t kmp_notfreed;		/* memleaks: "not freed yet" lines */
+	int kmp_have_skipped;
+	uint64_t kmp_skipped;		/* scan_skipped_pages after the scan */
 	struct tk_buf irq_buf;
 	struct tk_irqstat irq;
 	int irq_have_soft, irq_have_untracked, irq_have_seed;

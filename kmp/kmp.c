@@ -7,8 +7,12 @@
  * memory range chosen by the user (scan_start_addr, scan_end_addr) for
  * pointer-sized words equal to the start address of a live block: a block
  * that some word points to is "not freed yet", one that none points to is a
- * "possible leak".  Like kmemleak (mm/kmemleak.c) only exact start addresses
- * count, and unlike kmemleak the range is the user's, not the whole kernel.
+ * "possible leak".  By default only exact start addresses count; with
+ * interior_pointers set to 1, any address inside a block counts, as in
+ * kmemleak (mm/kmemleak.c).  As kmemleak skips the object it scans, a word
+ * inside a block never counts for that block itself (an empty list_head at
+ * its start points to the block).  Unlike kmemleak the range is the user's,
+ * not the whole kernel.
  *
  * Tracing.  A kretprobe on the function behind vmalloc() (vmalloc, or
  * vmalloc_noprof from 6.10: TK_VMALLOC_SYM in compat.h) and a kprobe on
@@ -26,11 +30,10 @@
  * Tracking.  Records come from a pool of max_blocks entries (module
  * parameter) allocated at load: probe handlers never allocate.  A live record
  * is in a hash table keyed by its start address and on the list of live
- * blocks; a free one is on the free list.  Insert and remove are O(1).  One
- * raw spinlock, taken with interrupts off, guards the table, both lists and
- * the counters: vmalloc() runs in process context, vfree() also in interrupt
- * context, never in NMI context, and kprobe handlers run with preemption off
- * (hence a raw spinlock).  When the pool is empty the allocation is counted in
+ * blocks (in allocation order); a free one is on the free list.  Insert and
+ * remove are O(1).  Each live record has a sequence number (kmp_seq, never
+ * reused; 0 while free) that tells a scan whether it is still the block the
+ * scan copied.  When the pool is empty the allocation is counted in
  * track_overflow and not tracked; a vmalloc() the kretprobe missed (all of its
  * maxactive instances in use) or a recursive hit is counted in missed.  If a
  * vfree() was missed, the next block at the same address replaces the stale
@@ -38,30 +41,61 @@
  *
  * Scanning.  A read of memleaks or memleaks_ext from offset 0 takes one scan
  * (tk_textfile keeps the text for the rest of that pass; if the text outgrows
- * its buffer, the result of the same scan is formatted again): copy the live
- * blocks under the lock into a snapshot (the lock is held only for that
- * copy), sort their start addresses (unless they came in address order),
- * then read [start, end) in chunks of at most one page with
- * copy_from_kernel_nofault() and cond_resched() between chunks.  Eight words
- * at a time and without branches, the words go through two pre-filters: an
- * OR of the eight must have every bit that all starts have (the high bits of
- * kernel addresses at least), then one of them must lie between the lowest
- * and the highest start.  Only a word that passes both is looked up, in an
- * open-addressing hash table of the snapshot's starts.  A chunk that cannot
- * be read (unmapped, being vfree()d, not a kernel address) ends the scan with
- * -EFAULT and a rate-limited message; a fatal signal ends it with -EINTR,
- * and kmp's unload (tk_feature_stopping()) with -ENODEV: both are checked
- * after every chunk, every 16,384 steps of the sort and every 1,024 lines
- * of formatting, so a read of any size ends within milliseconds.
- * kmp's own records and snapshots hold every start address, so where they
- * lie inside the range they read as zeros.  The blocks themselves may be
- * vfree()d during the scan: the snapshot is a copy and the lock is not held
- * while scanning.  memleaks keeps its last snapshot (at most max_blocks
- * starts, about 40 bytes each, freed at unload) and the next pass reuses it,
- * with fresh counters, when kmp_gen shows that no block was allocated or
- * freed since; the memory is scanned again at every pass.  memleaks_ext,
- * whose snapshot copies whole records, takes a new one at every pass.  Scans
- * of the two files take turns (kmp_scan_lock).
+ * its buffer, the result of the same scan is formatted again): copy the
+ * blocks live when the scan began into a snapshot, KMP_SNAP_BATCH records
+ * per hold of the lock (see the notes on locking), sort their start
+ * addresses (unless they came in address order), then read [start, end) one
+ * page at a time with copy_from_kernel_nofault() and cond_resched() between
+ * pages.  Eight words at a time and without branches, the words go through
+ * two pre-filters: an OR of the eight must have every bit that all starts
+ * have (the high bits of kernel addresses at least), then one of them must
+ * lie between the lowest start and the highest (the highest end with
+ * interior pointers).  Only a word that passes both is looked up: in an
+ * open-addressing hash table of the snapshot's starts, or with interior
+ * pointers by binary search for the block that contains it.  A page that
+ * cannot be read (unmapped: a guard page, being vfree()d, not a kernel
+ * address) is skipped and counted; a page that the kernel maps uncached or
+ * write-combined (ioremap() of device registers: tk_kernel_page_uncached() in
+ * compat.h) is never read, and is skipped too.  A fatal signal ends a scan
+ * with -EINTR, and kmp's unload (tk_feature_stopping()) with -ENODEV: both
+ * are checked after every page, every KMP_SNAP_BATCH records of the copy,
+ * every 16,384 steps of the sort and every 1,024 lines of formatting, so a
+ * read of any size ends within milliseconds.  kmp's own records and
+ * snapshots hold every start address, so where they lie inside the range
+ * they read as zeros; a snapshot's starts and each page read are zeroed
+ * before their memory is freed, so that no later scan finds a stale copy.
+ * The blocks themselves may be vfree()d during the scan: the snapshot is a
+ * copy, and after the range is read every block of the snapshot whose
+ * record no longer has the sequence number copied (freed, or freed and
+ * replaced) is dropped from the result, as kmemleak drops objects freed
+ * while it scans.  memleaks keeps its last snapshot (at most max_blocks
+ * starts, 40 bytes each, freed at unload) and the next pass reuses it, with
+ * fresh counters, when kmp_gen shows that no block was allocated or freed
+ * since, and otherwise copies into the same arrays while they are large
+ * enough; the memory is scanned again at every pass.  memleaks_ext, whose
+ * snapshot copies whole records, takes a new one at every pass.  Scans of
+ * the two files take turns (kmp_scan_lock).
+ *
+ * Notes on locking.  kmp_lock, a raw spinlock taken with interrupts off,
+ * guards the hash table, both lists, the sequence numbers and the counters:
+ * vmalloc() runs in process context, vfree() also in interrupt context (never
+ * in NMI context), and kprobe handlers run with preemption off (hence raw).
+ * Every hold is bounded, whatever the number of records: the probe handlers
+ * do O(1) work under it (a hash lookup, a list move), and a scan's copy
+ * holds it for at most KMP_SNAP_BATCH records at a time.  Between batches
+ * the copy keeps its place with kmp_cursor, a list_head on kmp_live that
+ * only the scan moves (scans are serialised by kmp_scan_lock, so there is
+ * one cursor): a record freed meanwhile simply leaves the list, a record
+ * allocated meanwhile goes to the tail with a sequence number above the one
+ * the copy started with, and is not copied.  The copy is therefore the set
+ * of blocks live when it began, less those freed before it reached them;
+ * those freed after it copied them are dropped after the range is read, by
+ * comparing sequence numbers (a lockless READ_ONCE() of a record that stays
+ * in the pool: records are never freed while kmp is loaded).  Nothing else
+ * walks kmp_live.  So a vmalloc() or vfree() on any CPU waits at most for
+ * one batch, never for O(records).  kmp_scan_lock (a mutex) serialises the
+ * scans and their formatting; kmp_range_lock the range; the interior
+ * pointer switch is one bool read once per scan.
  *
  * Lifetimes.  At load: pool and table, then the vfree() kprobe, then the
  * kretprobe (so no tracked block can miss its vfree()), then the sysfs files
@@ -107,6 +141,12 @@
 #define KMP_LINE_MAX		64
 /* Typical memleaks_ext entry: its line plus KMP_STACK_DEPTH stack lines. */
 #define KMP_EXT_ENTRY_EST	768
+/*
+ * Records copied per hold of kmp_lock: the longest interrupts-off section of
+ * a scan is the copy of this many records (with their stacks, for
+ * memleaks_ext), whatever the number of blocks.
+ */
+#define KMP_SNAP_BATCH		32
 #define KMP_MIN_BLOCKS		16
 #define KMP_MAX_BLOCKS		(1024U * 1024)
 
@@ -117,6 +157,7 @@
  * @start: the address vmalloc() returned
  * @ip: return address of the vmalloc() call: the allocation site
  * @size: the size asked of vmalloc()
+ * @seq: kmp_seq when this block was recorded, 0 while free
  * @time_ns: ktime_get_ns() at allocation
  * @pid: pid of the allocating task
  * @nr_stack: entries used in @stack
@@ -129,6 +170,7 @@ struct kmp_block {
 	unsigned long start;
 	unsigned long ip;
 	unsigned long size;
+	unsigned long seq;
 	u64 time_ns;
 	pid_t pid;
 	unsigned int nr_stack;
@@ -152,24 +194,36 @@ struct kmp_ri_data {
  * struct kmp_key - one block of a scan snapshot, in start address order
  * @start: the block's start address
  * @ip: its allocation site
+ * @size: its size
+ * @seq: its record's sequence number when copied
  * @idx: its index in &struct kmp_scan.blk (memleaks_ext only)
+ * @rec: its record's index in kmp_pool
  */
 struct kmp_key {
 	unsigned long start;
 	unsigned long ip;
+	unsigned long size;
+	unsigned long seq;
 	unsigned int idx;
+	unsigned int rec;
 };
 
 /**
  * struct kmp_scan - the result of one scan
  * @n: blocks in the snapshot
+ * @cap: entries allocated in @key (and @blk)
  * @blk: for memleaks_ext, copies of the live blocks, in list order
  * @key: the blocks' start addresses and sites, sorted by address
- * @found: bit i set when a word equal to key[i].start was found
+ * @found: bit i set when a word pointing to block i was found
+ * @gone: bit i set when block i was freed during the scan
+ * @nr_gone: bits set in @gone
  * @slot: open-addressing hash table of the starts, by hash_long(start,
  *	@slot_bits) and linear probing: i + 1 for key[i], 0 for an empty slot
  * @slot_bits: log2 of the entries in @slot
- * @ones: the bits set in every block's start
+ * @ones: the bits set in every word that the lookup can match
+ * @ones_span: the bits set in every address in [lowest start, @hi_end)
+ * @hi_end: the highest end of a block (exclusive)
+ * @interior: interior pointers count (interior_pointers at the scan)
  * @gen: kmp_gen when the snapshot was taken
  * @lo: start of the range scanned
  * @hi: end of the range scanned (exclusive)
@@ -177,15 +231,22 @@ struct kmp_key {
  * @bytes: tracked bytes then
  * @overflow: track_overflow then
  * @missed: missed then
+ * @skipped: pages of the range not read (unmapped, or device memory)
  */
 struct kmp_scan {
 	unsigned int n;
+	unsigned int cap;
 	struct kmp_block *blk;
 	struct kmp_key *key;
 	unsigned long *found;
+	unsigned long *gone;
+	unsigned int nr_gone;
 	u32 *slot;
 	unsigned int slot_bits;
 	unsigned long ones;
+	unsigned long ones_span;
+	unsigned long hi_end;
+	bool interior;
 	unsigned long gen;
 	unsigned long lo;
 	unsigned long hi;
@@ -193,6 +254,7 @@ struct kmp_scan {
 	unsigned long bytes;
 	unsigned long overflow;
 	unsigned long missed;
+	unsigned long skipped;
 };
 
 /**
@@ -231,6 +293,14 @@ static unsigned long kmp_nr_bytes;
 static unsigned long kmp_overflow;
 /* Bumped under kmp_lock at every change to the set of live blocks. */
 static unsigned long kmp_gen;
+/* The last sequence number given to a record, under kmp_lock. */
+static unsigned long kmp_seq;
+/* A scan's place on kmp_live between batches (see the notes on locking). */
+static LIST_HEAD(kmp_cursor);
+/* interior_pointers: a pointer into a block counts, not only its start. */
+static bool kmp_interior;
+/* Pages skipped by the last scan (scan_skipped_pages). */
+static unsigned long kmp_last_skipped;
 /*
  * Serialises the scans of the two files (and their formatting), so that a
  * scan can hide the snapshot that the other file keeps.
@@ -321,6 +391,7 @@ static int kmp_vmalloc_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		WRITE_ONCE(kmp_nr_blocks, kmp_nr_blocks + 1);
 	}
 	kmp_gen++;
+	WRITE_ONCE(b->seq, ++kmp_seq);
 	b->start = start;
 	b->ip = ip;
 	b->size = d->size;
@@ -349,6 +420,7 @@ static int kmp_vfree_pre(struct kprobe *p, struct pt_regs *regs)
 	if (b) {
 		hlist_del(&b->hnode);
 		list_move(&b->node, &kmp_free);
+		WRITE_ONCE(b->seq, 0);
 		WRITE_ONCE(kmp_nr_blocks, kmp_nr_blocks - 1);
 		WRITE_ONCE(kmp_nr_bytes, kmp_nr_bytes - b->size);
 		kmp_gen++;
@@ -383,15 +455,21 @@ static unsigned long kmp_missed(void)
 /* Free the snapshot of @s. */
 static void kmp_scan_drop(struct kmp_scan *s)
 {
+	/* No copy of a start may outlive the snapshot (see Scanning). */
+	if (s->key)
+		memzero_explicit(s->key, array_size(s->cap, sizeof(*s->key)));
 	kvfree(s->blk);
 	kvfree(s->key);
 	bitmap_free(s->found);
+	bitmap_free(s->gone);
 	kvfree(s->slot);
 	s->blk = NULL;
 	s->key = NULL;
 	s->found = NULL;
+	s->gone = NULL;
 	s->slot = NULL;
 	s->n = 0;
+	s->cap = 0;
 }
 
 static void kmp_scan_free(struct kmp_scan *s)
@@ -443,19 +521,98 @@ static void kmp_snapshot_counters(struct kmp_scan *s)
 {
 	s->now_ns = ktime_get_ns();
 	s->missed = kmp_missed();
-	bitmap_zero(s->found, max(s->n, 1U));
+	s->skipped = 0;
+	s->nr_gone = 0;
+	s->interior = READ_ONCE(kmp_interior);
+	bitmap_zero(s->found, s->cap);
+	bitmap_zero(s->gone, s->cap);
+}
+
+/* Copy block @b into entry @n of @s. */
+static void kmp_copy_block(struct kmp_scan *s, unsigned int n,
+			   const struct kmp_block *b, bool full)
+{
+	struct kmp_key *k = &s->key[n];
+	struct kmp_block *c;
+
+	k->start = b->start;
+	k->ip = b->ip;
+	k->size = b->size;
+	k->seq = b->seq;
+	k->idx = n;
+	k->rec = b - kmp_pool;
+	if (full) {
+		c = &s->blk[n];
+		c->size = b->size;
+		c->time_ns = b->time_ns;
+		c->pid = b->pid;
+		memcpy(c->comm, b->comm, sizeof(c->comm));
+		c->nr_stack = b->nr_stack;
+		memcpy(c->stack, b->stack, sizeof(c->stack));
+	}
+}
+
+/*
+ * Copy the blocks live now into @s, KMP_SNAP_BATCH at a time (see the notes
+ * on locking).  Returns 0, or -ENODEV / -EINTR from tk_feature_yield().
+ */
+static int kmp_copy_blocks(struct kmp_scan *s, bool full, unsigned long limit,
+			   bool *sorted)
+{
+	unsigned long flags, prev = 0;
+	struct list_head *pos;
+	struct kmp_block *b;
+	unsigned int k, n = 0;
+	bool done = false;
+	int ret = 0;
+
+	*sorted = true;
+	raw_spin_lock_irqsave(&kmp_lock, flags);
+	list_add(&kmp_cursor, &kmp_live);
+	raw_spin_unlock_irqrestore(&kmp_lock, flags);
+	while (!done) {
+		raw_spin_lock_irqsave(&kmp_lock, flags);
+		pos = kmp_cursor.next;
+		for (k = 0; k < KMP_SNAP_BATCH && pos != &kmp_live;
+		     k++, pos = pos->next) {
+			b = list_entry(pos, struct kmp_block, node);
+			/* Allocated after the copy began; cannot overrun. */
+			if (b->seq > limit || n == s->cap)
+				continue;
+			/* Blocks mostly come in address order: then no sort. */
+			if (b->start < prev)
+				*sorted = false;
+			prev = b->start;
+			kmp_copy_block(s, n++, b, full);
+		}
+		done = pos == &kmp_live;
+		/* The cursor goes before the first record not looked at. */
+		list_move_tail(&kmp_cursor, pos);
+		raw_spin_unlock_irqrestore(&kmp_lock, flags);
+		if (!done) {
+			ret = tk_feature_yield(&kmp_feature);
+			if (ret)
+				break;
+		}
+	}
+	raw_spin_lock_irqsave(&kmp_lock, flags);
+	list_del_init(&kmp_cursor);
+	raw_spin_unlock_irqrestore(&kmp_lock, flags);
+	s->n = n;
+	return ret;
 }
 
 /*
  * Copy the live blocks into @s and sort them by start address.  If @s holds
- * a snapshot and no block was allocated or freed since, keep it.
+ * a snapshot and no block was allocated or freed since, keep it; if it
+ * holds arrays large enough, reuse them.
  */
 static int kmp_snapshot_blocks(struct kmp_scan *s, bool full)
 {
-	unsigned int cap, n, i, h, mask, tries;
-	unsigned long flags, prev;
-	struct kmp_block *b, *c;
-	bool sorted = true;
+	unsigned int nr, n, i, h, mask;
+	unsigned long flags, limit, diff;
+	bool sorted;
+	int ret;
 
 	if (s->key) {
 		raw_spin_lock_irqsave(&kmp_lock, flags);
@@ -467,79 +624,105 @@ static int kmp_snapshot_blocks(struct kmp_scan *s, bool full)
 			return 0;
 		}
 		raw_spin_unlock_irqrestore(&kmp_lock, flags);
-		kmp_scan_drop(s);
 	}
-	for (tries = 0; ; tries++) {
-		cap = READ_ONCE(kmp_nr_blocks);
-		cap += cap / 8 + 16;
-		/* Never more than the pool: then the copy always fits. */
-		if (tries >= 2 || cap > max_blocks)
-			cap = max_blocks;
-		s->key = kvmalloc_array(cap, sizeof(*s->key), GFP_KERNEL);
-		if (full)
-			s->blk = kvmalloc_array(cap, sizeof(*s->blk), GFP_KERNEL);
-		if (!s->key || (full && !s->blk))
-			return -ENOMEM;
-		/* Block addresses: not references, for kmemleak (kmp_init). */
-		kmemleak_no_scan(s->key);
-		raw_spin_lock_irqsave(&kmp_lock, flags);
-		if (kmp_nr_blocks <= cap)
-			break;
-		raw_spin_unlock_irqrestore(&kmp_lock, flags);
-		kvfree(s->key);
-		kvfree(s->blk);
-		s->key = NULL;
-		s->blk = NULL;
-	}
-	n = 0;
-	prev = 0;
-	list_for_each_entry(b, &kmp_live, node) {
-		/* Blocks mostly come in address order: then skip the sort. */
-		if (b->start < prev)
-			sorted = false;
-		prev = b->start;
-		s->key[n].start = b->start;
-		s->key[n].ip = b->ip;
-		s->key[n].idx = n;
-		if (full) {
-			c = &s->blk[n];
-			c->size = b->size;
-			c->time_ns = b->time_ns;
-			c->pid = b->pid;
-			memcpy(c->comm, b->comm, sizeof(c->comm));
-			c->nr_stack = b->nr_stack;
-			memcpy(c->stack, b->stack, sizeof(c->stack));
-		}
-		n++;
-	}
+	/*
+	 * The blocks to copy: those with a sequence number up to @limit, at
+	 * most @nr of them (the live ones now; records are never reused
+	 * with a lower number).
+	 */
+	raw_spin_lock_irqsave(&kmp_lock, flags);
+	nr = kmp_nr_blocks;
+	limit = kmp_seq;
 	s->bytes = kmp_nr_bytes;
 	s->overflow = kmp_overflow;
 	s->gen = kmp_gen;
 	raw_spin_unlock_irqrestore(&kmp_lock, flags);
-	s->n = n;
 
-	s->found = bitmap_alloc(max(n, 1U), GFP_KERNEL);
-	/* At least twice the slots as blocks: few probes, even for a miss. */
-	s->slot_bits = max(order_base_2(2 * n), 4);
-	s->slot = kvcalloc(1U << s->slot_bits, sizeof(*s->slot), GFP_KERNEL);
-	if (!s->found || !s->slot)
-		return -ENOMEM;
+	/*
+	 * memleaks keeps its arrays from pass to pass while they are large
+	 * enough (with some room to grow): no allocation of megabytes at
+	 * every pass while blocks come and go.
+	 */
+	if (s->key && nr > s->cap)
+		kmp_scan_drop(s);
+	if (s->key) {
+		memset(s->slot, 0, array_size(1U << s->slot_bits,
+					      sizeof(*s->slot)));
+	} else {
+		s->cap = max(full ? nr : nr + nr / 64 + 16, 1U);
+		s->key = kvmalloc_array(s->cap, sizeof(*s->key), GFP_KERNEL);
+		if (full)
+			s->blk = kvmalloc_array(s->cap, sizeof(*s->blk),
+						GFP_KERNEL);
+		s->found = bitmap_alloc(s->cap, GFP_KERNEL);
+		s->gone = bitmap_alloc(s->cap, GFP_KERNEL);
+		/* Twice the slots as blocks: few probes, even for a miss. */
+		s->slot_bits = max(order_base_2(2 * s->cap), 4);
+		s->slot = kvcalloc(1U << s->slot_bits, sizeof(*s->slot),
+				   GFP_KERNEL);
+		if (!s->key || (full && !s->blk) || !s->found || !s->gone ||
+		    !s->slot)
+			return -ENOMEM;
+		/* Block addresses: not references, for kmemleak (kmp_init). */
+		kmemleak_no_scan(s->key);
+	}
+	ret = kmp_copy_blocks(s, full, limit, &sorted);
+	if (ret)
+		return ret;
+	n = s->n;
+
 	if (!sorted) {
-		int ret = kmp_sort_keys(s->key, n);
-
+		ret = kmp_sort_keys(s->key, n);
 		if (ret)
 			return ret;
 	}
 	mask = (1U << s->slot_bits) - 1;
 	s->ones = ~0UL;
+	s->hi_end = 0;
 	for (i = 0; i < n; i++) {
 		h = hash_long(s->key[i].start, s->slot_bits);
 		while (s->slot[h])
 			h = (h + 1) & mask;
 		s->slot[h] = i + 1;
 		s->ones &= s->key[i].start;
+		s->hi_end = max(s->hi_end, s->key[i].start +
+				max(s->key[i].size, 1UL));
+	}
+	/*
+	 * With interior pointers, a word anywhere in [lowest start, highest
+	 * end) may match: only the bits that all of that span shares.
+	 */
+	if (n) {
+		diff = s->key[0].start ^ (s->hi_end - 1);
+		s->ones_span = diff ? s->key[0].start &
+			~(BIT(fls_long(diff)) - 1) : s->key[0].start;
 	}
 	kmp_snapshot_counters(s);
+	return 0;
+}
+
+/*
+ * After the range was read: mark the blocks whose record no longer holds
+ * the block copied (vfree()d during the scan, maybe replaced).  Lockless:
+ * records stay in the pool, and the sequence number of a block that is
+ * freed at this very moment may be seen either way.
+ */
+static int kmp_mark_gone(struct kmp_scan *s)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < s->n; i++) {
+		if (READ_ONCE(kmp_pool[s->key[i].rec].seq) != s->key[i].seq) {
+			__set_bit(i, s->gone);
+			s->nr_gone++;
+		}
+		if (!(i % 16384)) {
+			ret = tk_feature_yield(&kmp_feature);
+			if (ret)
+				return ret;
+		}
+	}
 	return 0;
 }
 
@@ -569,18 +752,44 @@ static void kmp_hide_own(void *buf, unsigned long addr, size_t len)
 	for (i = 0; i < ARRAY_SIZE(res); i++)
 		if (res[i])
 			kmp_hide(buf, addr, len, res[i]->key,
-				 array_size(res[i]->n, sizeof(*res[i]->key)));
+				 array_size(res[i]->cap, sizeof(*res[i]->key)));
 }
 
-/* Mark the block starting at @v, if any. */
-static void kmp_lookup(struct kmp_scan *s, unsigned long v)
+/*
+ * Mark block @i as pointed to by the word at @at, unless that word lies in
+ * the block itself: a block's pointers to itself are no reference.
+ */
+static void kmp_mark(struct kmp_scan *s, unsigned int i, unsigned long at)
+{
+	if (at - s->key[i].start >= s->key[i].size)
+		__set_bit(i, s->found);
+}
+
+/* Mark the block starting at @v (or, interior, holding @v), if any. */
+static void kmp_lookup(struct kmp_scan *s, unsigned long v, unsigned long at)
 {
 	unsigned int mask = (1U << s->slot_bits) - 1;
-	unsigned int h = hash_long(v, s->slot_bits), i;
+	unsigned int h, i, lo, hi, mid;
 
+	if (s->interior) {
+		/* The last block starting at or below @v. */
+		lo = 0;
+		hi = s->n;
+		while (hi - lo > 1) {
+			mid = lo + (hi - lo) / 2;
+			if (s->key[mid].start <= v)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		if (v - s->key[lo].start < max(s->key[lo].size, 1UL))
+			kmp_mark(s, lo, at);
+		return;
+	}
+	h = hash_long(v, s->slot_bits);
 	while ((i = s->slot[h])) {
 		if (s->key[i - 1].start == v) {
-			__set_bit(i - 1, s->found);
+			kmp_mark(s, i - 1, at);
 			return;
 		}
 		h = (h + 1) & mask;
@@ -590,11 +799,13 @@ static void kmp_lookup(struct kmp_scan *s, unsigned long v)
 #define KMP_IN(v)	((v) - lo <= span)
 
 /*
- * Eight words that passed the first pre-filter.  Out of line, so that the
- * loop of kmp_scan_words() keeps everything in registers.
+ * Eight words that passed the first pre-filter, the first at address @at.
+ * Out of line, so that the loop of kmp_scan_words() keeps everything in
+ * registers.
  */
 static noinline void kmp_scan_group(struct kmp_scan *s, const unsigned long *w,
-				    unsigned long lo, unsigned long span)
+				    unsigned long lo, unsigned long span,
+				    unsigned long at)
 {
 	unsigned int j;
 
@@ -603,32 +814,34 @@ static noinline void kmp_scan_group(struct kmp_scan *s, const unsigned long *w,
 		return;
 	for (j = 0; j < 8; j++)
 		if (KMP_IN(w[j]))
-			kmp_lookup(s, w[j]);
+			kmp_lookup(s, w[j], at + j * sizeof(*w));
 }
 
+/* The @nw words at @w, a copy of the memory at @at. */
 static void kmp_scan_words(struct kmp_scan *s, const unsigned long *w,
-			   size_t nw)
+			   size_t nw, unsigned long at)
 {
 	const unsigned long lo = s->key[0].start;
-	const unsigned long span = s->key[s->n - 1].start - lo;
-	const unsigned long ones = s->ones;
+	const unsigned long span = s->interior ? s->hi_end - 1 - lo :
+				   s->key[s->n - 1].start - lo;
+	const unsigned long ones = s->interior ? s->ones_span : s->ones;
 	const unsigned long *end = w + round_down(nw, 8);
 	size_t j;
 
 	/*
 	 * The pre-filters, eight words at a time and without branches, since
-	 * almost no word passes.  First one OR per word: a start has every bit
+	 * almost no word passes.  First one OR per word: a match has every bit
 	 * of @ones set (the high bits of kernel addresses at least), so eight
-	 * words that together lack one hold no start.  Zeros and small values
-	 * stop there.  Then one compare per word for lo <= v <= hi.
+	 * words that together lack one hold no match.  Zeros and small values
+	 * stop there.  Then one compare per word for lo <= v <= lo + span.
 	 */
-	for (; w < end; w += 8)
+	for (; w < end; w += 8, at += 8 * sizeof(*w))
 		if (((w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) &
 		     ones) == ones)
-			kmp_scan_group(s, w, lo, span);
+			kmp_scan_group(s, w, lo, span, at);
 	for (j = 0; j < nw % 8; j++)
 		if (KMP_IN(w[j]))
-			kmp_lookup(s, w[j]);
+			kmp_lookup(s, w[j], at + j * sizeof(*w));
 }
 
 #undef KMP_IN
@@ -650,22 +863,22 @@ static int kmp_scan_range(struct kmp_scan *s)
 		if (!next || next > s->hi)
 			next = s->hi;
 		len = next - addr;
-		if (copy_from_kernel_nofault(buf, (const void *)addr, len)) {
-			pr_warn_ratelimited("memleaks: cannot read %#lx (scan range %#lx-%#lx is not all mapped kernel memory): EFAULT\n",
-					    addr, s->lo, s->hi);
-			ret = -EFAULT;
-			break;
-		}
-		if (s->n) {
+		/* Device memory is never read; an unmapped page fails alone. */
+		if (tk_kernel_page_uncached(addr) ||
+		    copy_from_kernel_nofault(buf, (const void *)addr, len)) {
+			s->skipped++;
+		} else if (s->n) {
 			kmp_hide_own(buf, addr, len);
-			kmp_scan_words(s, buf, len / sizeof(unsigned long));
+			kmp_scan_words(s, buf, len / sizeof(unsigned long),
+				       addr);
 		}
 		/* -ENODEV while kmp unloads, -EINTR on a fatal signal */
 		ret = tk_feature_yield(&kmp_feature);
 		if (ret)
 			break;
 	}
-	kfree(buf);
+	/* The words read may point at blocks: leave no copy behind. */
+	kfree_sensitive(buf);
 	return ret;
 }
 
@@ -698,7 +911,12 @@ static int kmp_scan(struct kmp_view *v)
 		kmp_scan_drop(s);
 		return ret;
 	}
-	return kmp_scan_range(s);
+	ret = kmp_scan_range(s);
+	if (!ret)
+		ret = kmp_mark_gone(s);
+	if (!ret)
+		WRITE_ONCE(kmp_last_skipped, s->skipped);
+	return ret;
 }
 
 /* ---- the scan files ---- */
@@ -803,10 +1021,13 @@ static int kmp_format(const struct kmp_scan *s, bool ext, struct tk_text *t)
 	int ret;
 
 	if (ext)
-		tk_text_printf(t, "# blocks=%u bytes=%lu overflow=%lu missed=%lu range=%#lx-%#lx\n",
-			       s->n, s->bytes, s->overflow, s->missed, s->lo,
-			       s->hi);
+		tk_text_printf(t,
+			       "# blocks=%u bytes=%lu overflow=%lu missed=%lu range=%#lx-%#lx skipped=%lu\n",
+			       s->n - s->nr_gone, s->bytes, s->overflow,
+			       s->missed, s->lo, s->hi, s->skipped);
 	for (i = 0; i < s->n && !t->overflow; i++) {
+		if (test_bit(i, s->gone))
+			continue;
 		if (ext)
 			kmp_put_ext(s, i, t);
 		else
@@ -934,7 +1155,39 @@ static ssize_t scan_end_addr_store(struct device *dev,
 }
 static DEVICE_ATTR_WO(scan_end_addr);
 
+/* ---- options ---- */
+
+static ssize_t interior_pointers_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(kmp_interior));
+}
+
+/* "0" or "1", with one optional newline: nothing else. */
+static ssize_t interior_pointers_store(struct device *dev,
+				       struct device_attribute *attr,
+				       const char *buf, size_t count)
+{
+	size_t len = count;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len != 1 || (buf[0] != '0' && buf[0] != '1'))
+		return -EINVAL;
+	WRITE_ONCE(kmp_interior, buf[0] == '1');
+	return count;
+}
+static DEVICE_ATTR_RW(interior_pointers);
+
 /* ---- counters ---- */
+
+static ssize_t scan_skipped_pages_show(struct device *dev,
+				       struct device_attribute *attr,
+				       char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(kmp_last_skipped));
+}
+static DEVICE_ATTR_RO(scan_skipped_pages);
 
 static ssize_t tracked_blocks_show(struct device *dev,
 				   struct device_attribute *attr, char *buf)
@@ -971,6 +1224,8 @@ static struct attribute *kmp_attrs[] = {
 	&dev_attr_tracked_bytes.attr,
 	&dev_attr_track_overflow.attr,
 	&dev_attr_missed.attr,
+	&dev_attr_interior_pointers.attr,
+	&dev_attr_scan_skipped_pages.attr,
 	NULL,
 };
 

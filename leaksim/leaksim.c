@@ -27,6 +27,18 @@
  * allocation site a detector reports is then in leaksim's .text, also for the
  * blocks leaked at load (module_init code is freed after load).
  *
+ * Verdict fixtures for kmp: "vmalloc_selfref N" leaks blocks whose first
+ * member is an empty list_head (the block's only pointer to it is its own),
+ * "vmalloc_interior N" holds blocks through a pointer 64 bytes into each (no
+ * pointer to the start anywhere), and "scratch N" allocates N bytes with
+ * kmalloc(), frees them at once and shows where they were (scratch_range):
+ * the next allocation of that size on this CPU usually gets the same memory,
+ * and a scan of the range then reads what that allocation left behind.
+ *
+ * Scale fixtures: "vmalloc_bulk N" holds up to 1,048,576 more blocks in an
+ * array of its own (not in held_range), and "pair_lat N" times vmalloc() +
+ * vfree() pairs back to back for N ms (vmalloc_pair_lat shows the result).
+ *
  * Benchmark knobs (tests/bench/guest-kmp.sh): "region N" allocates an N MiB
  * region with vzalloc() (not tracked by kmp, which traces vmalloc() only),
  * "region_fill N" makes every Nth word of it point at (or 8 bytes past) a held
@@ -45,7 +57,9 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -59,12 +73,21 @@
 #define LEAKSIM_CTL_MAX		64
 #define LEAKSIM_MAX_REGION_MB	1024
 #define LEAKSIM_PAIRS		1000
+#define LEAKSIM_MAX_BULK	(1024U * 1024)
+/* Where a vmalloc_interior block's held pointer points, into the block. */
+#define LEAKSIM_INTERIOR_OFF	64
+#define LEAKSIM_MAX_SCRATCH	65536
+#define LEAKSIM_MAX_LAT_MS	60000
+#define LEAKSIM_MAX_LAT_SAMPLES	(256U * 1024)
 
 enum leaksim_kind {
 	LEAKSIM_KMALLOC,
 	LEAKSIM_VMALLOC,
 	LEAKSIM_NR_KINDS,
 };
+
+/* In leaksim_held_kind[]: the slot points LEAKSIM_INTERIOR_OFF into it. */
+#define LEAKSIM_HELD_INTERIOR	0x80
 
 static unsigned int kmalloc_dropped = 1;
 static unsigned int kmalloc_held;
@@ -89,6 +112,20 @@ static unsigned int leaksim_nr_held_kind[LEAKSIM_NR_KINDS];
 /* The benchmark region (vzalloc()), under leaksim_lock. */
 static unsigned long *leaksim_region;
 static size_t leaksim_region_size;
+
+/* The bulk blocks (vmalloc_bulk), under leaksim_lock. */
+static void **leaksim_bulk;
+static unsigned int leaksim_nr_bulk;
+
+/* The last scratch allocation: freed memory, shown by scratch_range. */
+static unsigned long leaksim_scratch;
+static size_t leaksim_scratch_size;
+
+/* The last pair_lat run, under leaksim_lock. */
+static struct {
+	unsigned int pairs;
+	u64 p50, p99, max;
+} leaksim_lat;
 
 /* ---- parameters ---- */
 
@@ -135,16 +172,23 @@ static noinline void *leaksim_alloc(enum leaksim_kind kind)
 	return p;
 }
 
-static void leaksim_release(enum leaksim_kind kind, void *p)
+static void leaksim_release(unsigned int kind, void *p)
 {
+	if (kind & LEAKSIM_HELD_INTERIOR)
+		p -= LEAKSIM_INTERIOR_OFF;
+	kind &= ~LEAKSIM_HELD_INTERIOR;
 	if (kind == LEAKSIM_VMALLOC)
 		vfree(p);
 	else
 		kfree(p);
 }
 
-/* Leak @n blocks of @kind: all of them, or none (-ENOMEM). */
-static int leaksim_drop(enum leaksim_kind kind, unsigned int n)
+/*
+ * Leak @n blocks of @kind: all of them, or none (-ENOMEM).  With @selfref,
+ * each (vmalloc) block starts with an empty list_head: its only pointers to
+ * itself are its own.
+ */
+static int leaksim_drop(enum leaksim_kind kind, unsigned int n, bool selfref)
 {
 	void **tmp;
 	unsigned int i;
@@ -163,6 +207,8 @@ static int leaksim_drop(enum leaksim_kind kind, unsigned int n)
 				leaksim_release(kind, tmp[i]);
 			break;
 		}
+		if (selfref)
+			INIT_LIST_HEAD(tmp[i]);
 	}
 	if (!ret)
 		atomic_long_add(n, &leaksim_dropped[kind]);
@@ -172,8 +218,11 @@ static int leaksim_drop(enum leaksim_kind kind, unsigned int n)
 	return ret;
 }
 
-/* Allocate and hold @n blocks of @kind: all of them, or none. */
-static int leaksim_hold(enum leaksim_kind kind, unsigned int n)
+/*
+ * Allocate and hold @n blocks of @kind: all of them, or none.  With
+ * @interior, the held pointer points LEAKSIM_INTERIOR_OFF into the block.
+ */
+static int leaksim_hold(enum leaksim_kind kind, unsigned int n, bool interior)
 {
 	unsigned int i, first = leaksim_nr_held;
 	void *p;
@@ -192,10 +241,57 @@ static int leaksim_hold(enum leaksim_kind kind, unsigned int n)
 			return -ENOMEM;
 		}
 		leaksim_held_kind[first + i] = kind;
+		if (interior) {
+			leaksim_held_kind[first + i] |= LEAKSIM_HELD_INTERIOR;
+			p += LEAKSIM_INTERIOR_OFF;
+		}
 		WRITE_ONCE(leaksim_held[first + i], p);
 	}
 	leaksim_nr_held += n;
 	WRITE_ONCE(leaksim_nr_held_kind[kind], leaksim_nr_held_kind[kind] + n);
+	return 0;
+}
+
+static void leaksim_free_bulk(void)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&leaksim_lock);
+	for (i = 0; i < leaksim_nr_bulk; i++) {
+		vfree(leaksim_bulk[i]);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	kvfree(leaksim_bulk);
+	leaksim_bulk = NULL;
+	leaksim_nr_bulk = 0;
+}
+
+/* Allocate and hold @n vmalloc blocks in the bulk array: all, or none. */
+static int leaksim_hold_bulk(unsigned int n)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&leaksim_lock);
+	if (leaksim_bulk)
+		return -EBUSY;
+	if (!n)
+		return 0;
+	leaksim_bulk = kvcalloc(n, sizeof(*leaksim_bulk), GFP_KERNEL);
+	if (!leaksim_bulk)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		leaksim_bulk[i] = leaksim_alloc(LEAKSIM_VMALLOC);
+		leaksim_nr_bulk = i + 1;
+		if (!leaksim_bulk[i] || fatal_signal_pending(current)) {
+			leaksim_free_bulk();
+			return fatal_signal_pending(current) ? -EINTR : -ENOMEM;
+		}
+		if (!(i % 1024))
+			cond_resched();
+	}
+	WRITE_ONCE(leaksim_nr_held_kind[LEAKSIM_VMALLOC],
+		   leaksim_nr_held_kind[LEAKSIM_VMALLOC] + n);
 	return 0;
 }
 
@@ -205,6 +301,7 @@ static void leaksim_free_held(void)
 	void *p;
 
 	lockdep_assert_held(&leaksim_lock);
+	leaksim_free_bulk();
 	for (i = 0; i < leaksim_nr_held; i++) {
 		p = leaksim_held[i];
 		WRITE_ONCE(leaksim_held[i], NULL);
@@ -253,6 +350,107 @@ static int leaksim_fill_region(unsigned int every)
 		if (!(j % 4096))
 			cond_resched();
 	}
+	return 0;
+}
+
+/* ---- verdict and scale fixtures ---- */
+
+/* kmalloc(@n) and kfree() at once; scratch_range shows where it was. */
+static int leaksim_set_scratch(unsigned int n)
+{
+	void *p;
+
+	lockdep_assert_held(&leaksim_lock);
+	if (!n)
+		return -EINVAL;
+	p = kmalloc(n, GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	kfree(p);
+	leaksim_scratch = (unsigned long)p;
+	leaksim_scratch_size = n;
+	return 0;
+}
+
+/*
+ * How many of the pairs recorded with an expected interval @e exceed @x:
+ * a pair that took v stands for v, v - e, v - 2e, ... down to e (the pairs
+ * that would have run while it was stalled, as HdrHistogram's
+ * recordValueWithExpectedInterval() counts them).
+ */
+static u64 leaksim_lat_above(const u32 *v, unsigned int n, u64 e, u64 x)
+{
+	u64 c = 0, k, m;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i] <= x)
+			continue;
+		k = v[i] > e ? div64_u64(v[i] - e, e) : 0;
+		m = div64_u64(v[i] - x - 1, e);
+		c += min(k, m) + 1;
+	}
+	return c;
+}
+
+static int leaksim_cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Time vmalloc() + vfree() pairs back to back for @ms ms. */
+static int leaksim_pair_lat(unsigned int ms)
+{
+	u64 t0, t, end, total, lo, hi, mid, e;
+	unsigned int n = 0;
+	u32 *v;
+	void *p;
+
+	lockdep_assert_held(&leaksim_lock);
+	if (!ms)
+		return -EINVAL;
+	v = kvmalloc_array(LEAKSIM_MAX_LAT_SAMPLES, sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	end = ktime_get_ns() + (u64)ms * NSEC_PER_MSEC;
+	while (n < LEAKSIM_MAX_LAT_SAMPLES) {
+		t0 = ktime_get_ns();
+		if (t0 >= end)
+			break;
+		p = leaksim_alloc(LEAKSIM_VMALLOC);
+		if (!p) {
+			kvfree(v);
+			return -ENOMEM;
+		}
+		vfree(p);
+		t = ktime_get_ns() - t0;
+		v[n++] = min_t(u64, t, U32_MAX);
+		if (fatal_signal_pending(current)) {
+			kvfree(v);
+			return -EINTR;
+		}
+		cond_resched();
+	}
+	sort(v, n, sizeof(*v), leaksim_cmp_u32, NULL);
+	e = max_t(u64, v[n / 2], 1);
+	total = leaksim_lat_above(v, n, e, 0);
+	/* The smallest x with at most 1% of the pairs above it. */
+	lo = 0;
+	hi = v[n - 1];
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (leaksim_lat_above(v, n, e, mid) * 100 <= total)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	leaksim_lat.pairs = n;
+	leaksim_lat.p50 = v[n / 2];
+	leaksim_lat.p99 = lo;
+	leaksim_lat.max = v[n - 1];
+	kvfree(v);
 	return 0;
 }
 
@@ -313,6 +511,38 @@ static ssize_t region_range_show(struct device *dev,
 }
 static DEVICE_ATTR_ADMIN_RO(region_range);
 
+static ssize_t scratch_range_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	unsigned long s, e;
+
+	mutex_lock(&leaksim_lock);
+	s = leaksim_scratch;
+	e = s + leaksim_scratch_size;
+	mutex_unlock(&leaksim_lock);
+	if (!s)
+		return -ENODATA;
+	return sysfs_emit(buf, "%#lx %#lx\n", s, e);
+}
+static DEVICE_ATTR_ADMIN_RO(scratch_range);
+
+static ssize_t vmalloc_pair_lat_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	ssize_t ret;
+
+	mutex_lock(&leaksim_lock);
+	if (!leaksim_lat.pairs)
+		ret = -ENODATA;
+	else
+		ret = sysfs_emit(buf, "pairs=%u p50_ns=%llu p99_ns=%llu max_ns=%llu\n",
+				 leaksim_lat.pairs, leaksim_lat.p50,
+				 leaksim_lat.p99, leaksim_lat.max);
+	mutex_unlock(&leaksim_lock);
+	return ret;
+}
+static DEVICE_ATTR_ADMIN_RO(vmalloc_pair_lat);
+
 /* A plain read of the region, one page at a time as kmp's scan reads. */
 static ssize_t region_read_ns_show(struct device *dev,
 				   struct device_attribute *attr, char *buf)
@@ -370,6 +600,11 @@ enum leaksim_cmd {
 	LEAKSIM_CMD_VMALLOC_HELD,
 	LEAKSIM_CMD_REGION,
 	LEAKSIM_CMD_REGION_FILL,
+	LEAKSIM_CMD_VMALLOC_SELFREF,
+	LEAKSIM_CMD_VMALLOC_INTERIOR,
+	LEAKSIM_CMD_VMALLOC_BULK,
+	LEAKSIM_CMD_SCRATCH,
+	LEAKSIM_CMD_PAIR_LAT,
 	LEAKSIM_NR_CMDS,
 };
 
@@ -385,6 +620,11 @@ static const struct {
 	[LEAKSIM_CMD_VMALLOC_HELD] = { "vmalloc_held", LEAKSIM_MAX_BLOCKS },
 	[LEAKSIM_CMD_REGION] = { "region", LEAKSIM_MAX_REGION_MB },
 	[LEAKSIM_CMD_REGION_FILL] = { "region_fill", U32_MAX },
+	[LEAKSIM_CMD_VMALLOC_SELFREF] = { "vmalloc_selfref", LEAKSIM_MAX_BLOCKS },
+	[LEAKSIM_CMD_VMALLOC_INTERIOR] = { "vmalloc_interior", LEAKSIM_MAX_BLOCKS },
+	[LEAKSIM_CMD_VMALLOC_BULK] = { "vmalloc_bulk", LEAKSIM_MAX_BULK },
+	[LEAKSIM_CMD_SCRATCH] = { "scratch", LEAKSIM_MAX_SCRATCH },
+	[LEAKSIM_CMD_PAIR_LAT] = { "pair_lat", LEAKSIM_MAX_LAT_MS },
 };
 
 /*
@@ -434,16 +674,31 @@ static ssize_t control_store(struct device *dev, struct device_attribute *attr,
 		leaksim_free_held();
 		break;
 	case LEAKSIM_CMD_KMALLOC_DROPPED:
-		ret = leaksim_drop(LEAKSIM_KMALLOC, n);
+		ret = leaksim_drop(LEAKSIM_KMALLOC, n, false);
 		break;
 	case LEAKSIM_CMD_KMALLOC_HELD:
-		ret = leaksim_hold(LEAKSIM_KMALLOC, n);
+		ret = leaksim_hold(LEAKSIM_KMALLOC, n, false);
 		break;
 	case LEAKSIM_CMD_VMALLOC_DROPPED:
-		ret = leaksim_drop(LEAKSIM_VMALLOC, n);
+		ret = leaksim_drop(LEAKSIM_VMALLOC, n, false);
 		break;
 	case LEAKSIM_CMD_VMALLOC_HELD:
-		ret = leaksim_hold(LEAKSIM_VMALLOC, n);
+		ret = leaksim_hold(LEAKSIM_VMALLOC, n, false);
+		break;
+	case LEAKSIM_CMD_VMALLOC_SELFREF:
+		ret = leaksim_drop(LEAKSIM_VMALLOC, n, true);
+		break;
+	case LEAKSIM_CMD_VMALLOC_INTERIOR:
+		ret = leaksim_hold(LEAKSIM_VMALLOC, n, true);
+		break;
+	case LEAKSIM_CMD_VMALLOC_BULK:
+		ret = leaksim_hold_bulk(n);
+		break;
+	case LEAKSIM_CMD_SCRATCH:
+		ret = leaksim_set_scratch(n);
+		break;
+	case LEAKSIM_CMD_PAIR_LAT:
+		ret = leaksim_pair_lat(n);
 		break;
 	case LEAKSIM_CMD_REGION:
 		ret = leaksim_set_region(n);
@@ -467,6 +722,8 @@ static struct attribute *leaksim_attrs[] = {
 	&dev_attr_region_range.attr,
 	&dev_attr_region_read_ns.attr,
 	&dev_attr_vmalloc_pair_ns.attr,
+	&dev_attr_scratch_range.attr,
+	&dev_attr_vmalloc_pair_lat.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(leaksim);
@@ -503,13 +760,13 @@ static int __init leaksim_init(void)
 		return ret;
 	}
 	mutex_lock(&leaksim_lock);
-	ret = leaksim_drop(LEAKSIM_KMALLOC, kmalloc_dropped);
+	ret = leaksim_drop(LEAKSIM_KMALLOC, kmalloc_dropped, false);
 	if (!ret)
-		ret = leaksim_drop(LEAKSIM_VMALLOC, vmalloc_dropped);
+		ret = leaksim_drop(LEAKSIM_VMALLOC, vmalloc_dropped, false);
 	if (!ret)
-		ret = leaksim_hold(LEAKSIM_KMALLOC, kmalloc_held);
+		ret = leaksim_hold(LEAKSIM_KMALLOC, kmalloc_held, false);
 	if (!ret)
-		ret = leaksim_hold(LEAKSIM_VMALLOC, vmalloc_held);
+		ret = leaksim_hold(LEAKSIM_VMALLOC, vmalloc_held, false);
 	if (ret)
 		leaksim_free_held();
 	mutex_unlock(&leaksim_lock);

@@ -149,12 +149,17 @@ done
 # Boot the queue, TK_JOBS (default: one per CPU) emulators at a time: each
 # is single-threaded.  A boot's console is printed when it ends.
 run_job() { # KVER NAME TESTS
-	local out=$res/$2 b0 rc
+	local out=$res/$2 b0 rc mem=2048 m t
 	mkdir -p "$out"
+	# Guest memory: the most that a test asks for ("# tk-vm-mem: MiB").
+	for t in $3; do
+		m=$(sed -n 's/^# tk-vm-mem: \([0-9]*\).*/\1/p' "tests/stack/$t" | head -n1)
+		[ "${m:-0}" -gt "$mem" ] && mem=$m
+	done
 	b0=$(date +%s)
 	echo "# ---- $2: booting for $3"
 	# shellcheck disable=SC2086
-	tests/vm/vmrun -q -k "$1" -o "$out" -t "${TK_VM_TIMEOUT:-2400}" -- \
+	tests/vm/vmrun -q -k "$1" -o "$out" -m "$mem" -t "${TK_VM_TIMEOUT:-2400}" -- \
 		tests/stack/guest.sh $3 >"$out/vmrun.log" 2>&1
 	rc=$?
 	echo "$rc" >"$out/vmrc"

@@ -730,7 +730,8 @@ static int stats_irqstat(json_t *out)
 static int cmd_stats(int argc, char **argv)
 {
 	static const char *const kmp_files[] = {
-		"tracked_blocks", "tracked_bytes", "track_overflow", "missed", NULL };
+		"tracked_blocks", "tracked_bytes", "track_overflow", "missed",
+		"scan_skipped_pages", NULL };
 	static const char *const leaksim_files[] = { "kmalloc_dropped", NULL };
 	const struct tk_featdef *f = NULL;
 	json_t *out = json_out ? json_object() : NULL;

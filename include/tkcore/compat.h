@@ -13,6 +13,8 @@
 #include <linux/version.h>
 #include <linux/device.h>
 #include <linux/sched.h>
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
 
 /*
  * class_create() lost its owner argument in 6.4.
@@ -181,6 +183,36 @@
 #define tk_ring_buffer_unlock_commit(rb, ev)	ring_buffer_unlock_commit(rb)
 #else
 #define tk_ring_buffer_unlock_commit(rb, ev)	ring_buffer_unlock_commit(rb, ev)
+#endif
+
+/*
+ * tk_kernel_page_uncached(addr): true when the kernel maps the page of @addr
+ * other than as write-back memory, which is how ioremap() maps device
+ * registers (uncached, write-combined): such a page must never be read by a
+ * scan.  The vmap area's flags (VM_IOREMAP) would say so too, but neither
+ * find_vm_area() nor find_vmap_area() is exported on 6.1 or 6.12; the page
+ * table is, through lookup_address() (x86, EXPORT_SYMBOL_GPL on both).  Its
+ * PCD and PWT bits are clear exactly for the write-back entries of Linux's
+ * PAT layout (index 0 and 4), at every level.  Elsewhere, a vmalloc-area
+ * page is taken as device memory when it maps no RAM with a struct page.
+ * An unmapped page is not uncached: reading it fails without a read.
+ */
+#ifdef CONFIG_X86
+static inline bool tk_kernel_page_uncached(unsigned long addr)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address(addr, &level);
+
+	return pte && pte_present(*pte) &&
+	       (pte_flags(*pte) & (_PAGE_PCD | _PAGE_PWT));
+}
+#else
+static inline bool tk_kernel_page_uncached(unsigned long addr)
+{
+	return is_vmalloc_addr((void *)addr) &&
+	       vmalloc_to_page((void *)addr) &&
+	       !pfn_valid(vmalloc_to_pfn((void *)addr));
+}
 #endif
 
 #endif /* _TKCORE_COMPAT_H */

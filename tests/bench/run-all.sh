@@ -30,6 +30,12 @@ guest=()
 for b in tests/bench/guest-*.sh; do
 	[ -x "$b" ] && want "$(basename "$b")" && guest+=("$b")
 done
+# Guest memory: the most that a benchmark asks for ("# tk-vm-mem: MiB").
+mem=2048
+for b in "${guest[@]}"; do
+	m=$(sed -n 's/^# tk-vm-mem: \([0-9]*\).*/\1/p' "$b" | head -n1)
+	[ "${m:-0}" -gt "$mem" ] && mem=$m
+done
 if [ ${#guest[@]} -gt 0 ]; then
 	for kver in $(scripts/kernels.sh); do
 		make -s modules KVER="$kver" >/dev/null || { rc=1; continue; }
@@ -40,7 +46,7 @@ if [ ${#guest[@]} -gt 0 ]; then
 			[ "$boots" = 1 ] || o=$o.$boot
 			echo "## $kver: ${guest[*]}"
 			[ "$boots" = 1 ] || echo "## boot $boot of $boots"
-			tests/vm/vmrun -q -k "$kver" -o "$o" -t 3000 -- \
+			tests/vm/vmrun -q -k "$kver" -o "$o" -m "$mem" -t 3000 -- \
 				bash -c 'for b in "$@"; do echo "### $b"; "$b" || exit 1; done' _ "${guest[@]}" || rc=1
 			cat "$o/guest.log"
 		done

@@ -245,12 +245,12 @@ is "$(metric "$tmp/mn.txt" qeexo_exporter_scrape_read_errors)" 0 "no net_* keys:
 cp "$tmp/telemetry.net" "$PROC/telemetry"
 
 # kmp "unloads": its metrics go stale, up drops to 0, no scrape fails.
-rm "$PD/tracked_blocks" "$PD/tracked_bytes" "$PD/memleaks" "$PD/missed" "$PD/track_overflow"
+rm "$PD/tracked_blocks" "$PD/tracked_bytes" "$PD/memleaks" "$PD/missed" "$PD/track_overflow" "$PD/scan_skipped_pages"
 is "$(waitq 'qeexo_up{feature="kmp"}' 0)" 0 "kmp removed: up{kmp} = 0"
 is "$(q 'count(qeexo_kmp_tracked_blocks)')" none "kmp removed: its metrics are absent"
 is "$(q 'up{job="tk"}')" 1 "kmp removed: scrapes still succeed"
 cp tests/fixtures/stack/sys/class/qeexo/profiler/tracked_b* \
-	tests/fixtures/stack/sys/class/qeexo/profiler/{memleaks,missed,track_overflow} "$PD/"
+	tests/fixtures/stack/sys/class/qeexo/profiler/{memleaks,missed,track_overflow,scan_skipped_pages} "$PD/"
 is "$(waitq 'qeexo_up{feature="kmp"}' 1)" 1 "kmp back: up{kmp} = 1"
 
 # Everything gone (tkcore unloaded): 200, only self-metrics, up = 0.
@@ -437,7 +437,9 @@ TK_EXPORTER_LISTEN=127.0.0.1:$port2 TK_SYSFS_ROOT=$SYS TK_PROC_ROOT=$PROC TK_EXP
 e2=$!
 pids+=("$e2")
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port2/healthz" && break; sleep 0.05; done
-is "$(get "http://127.0.0.1:$port2/metrics" | metric /dev/stdin 'qeexo_kmp_scan_blocks{status="possible_leak"}')" 2 "env TK_EXPORTER_LISTEN/TK_*_ROOT/TK_EXPORTER_KMP_SCAN configure it"
+get "http://127.0.0.1:$port2/metrics" > "$tmp/m2.txt"
+is "$(metric "$tmp/m2.txt" 'qeexo_kmp_scan_blocks{status="possible_leak"}')" 2 "env TK_EXPORTER_LISTEN/TK_*_ROOT/TK_EXPORTER_KMP_SCAN configure it"
+is "$(metric "$tmp/m2.txt" qeexo_kmp_scan_skipped_pages)" 3 "kmp scan: skipped pages"
 kill -TERM $e2
 wait $e2
 is $? 0 "second exporter exits 0 on SIGTERM"

@@ -84,6 +84,7 @@ is "$(jq -r '.snapshot | "\(.net_rx_bytes) \(.net_rx_packets) \(.net_tx_bytes) \
 is "$(jq -r '.krp.functions[0] | "\(.name) \(.count) \(.hist[7])"' <<<"$o")" "sys_getpid 1000 600" "krp stats with histogram"
 is "$(jq -r .kmp.tracked_bytes <<<"$o")" 69632 "kmp counters"
 is "$(jq -r .kmp.scan_possible_leak <<<"$o")" 2 "kmp scan with --kmp-scan"
+is "$(jq -r .kmp.scan_skipped_pages <<<"$o")" 3 "kmp scan: skipped pages"
 is "$(jq -r .tkcore.ring_size <<<"$o")" 10 "tkcore header"
 is "$(jq -r 'has("event_reader")' <<<"$o")" false "no event_reader section without --events"
 (cd "$tmp" && "$LOG" "${roots[@]}" --count 1 2>/dev/null)
