@@ -5,16 +5,16 @@
 # tracked, kmp's interrupts-off sections during memleaks and memleaks_ext
 # scans stay short, whatever the number of blocks.
 #
-# The reading task's interrupts-off sections are timed from the
-# preemptirq irq_disable/irq_enable events, each irq_disable with its stack
-# trace (a trigger); a section whose stack runs through kmp's functions is
-# kmp's.  (The events' own caller fields cannot say it: without frame
-# pointers their "parent" is 0 and the caller is _raw_spin_lock_irqsave.)
-# The emulator or the host can stop a vCPU inside any section, so a rare
-# section of milliseconds is no evidence: the checks are that at most 1% of
-# kmp's sections last over 200 us and that there are many of them (the
-# copy is cut into batches).  A scan that held the lock for every record
-# has one section, of several ms here, and fails both.
+# The reading task's interrupts-off sections are timed from the preemptirq
+# irq_disable/irq_enable events, each irq_disable with its stack trace (a
+# trigger); a section is kmp's when the first frame of that stack past the
+# tracing and locking machinery is one of kmp's functions (not when kmp only
+# called the code that turned interrupts off).  The events' own caller
+# fields cannot say it: without frame pointers their "parent" is 0 and the
+# caller is _raw_spin_lock_irqsave.  The emulator or the host can stop a
+# vCPU inside any section, so one section over the limit is read once more:
+# the check fails when both reads have one.  A scan that holds the lock
+# while it copies every record has a section of several ms here each time.
 # tk-vm-mem: 4096 (100,000 one-page blocks with KASAN and kmemleak)
 . "$(dirname "$0")/lib.sh"
 P=$QX/profiler
@@ -54,9 +54,15 @@ sections() {
 	awk '/^#/ { next }
 	/^ *=> / {
 		if (cur == "") next
-		if ($2 ~ /^kmp_/) mine[cur] = 1
-		sub(/\+.*/, "", $2)
-		if (nf[cur]++ < 8) fr[cur] = fr[cur] "," $2
+		f = $2
+		sub(/\+.*/, "", f)
+		# The first frame past the tracing and locking machinery is
+		# the code that turned interrupts off.
+		if (!seen[cur] && f !~ /^(_*trace|_*raw_spin|do_raw_spin|lock_acquire|event_trigger|stack_trace|_*ftrace|preempt|rcu|_*local_irq|arch_local)/) {
+			seen[cur] = 1
+			if (f ~ /^kmp_/) mine[cur] = 1
+		}
+		if (nf[cur]++ < 8) fr[cur] = fr[cur] "," f
 		next
 	}
 	{
@@ -66,7 +72,7 @@ sections() {
 			if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); ev = $(i + 1); break }
 		}
 		if (cpu == "" || ts == "") next
-		if (ev == "irq_disable:") { start[cpu] = ts; mine[cpu] = 0; fr[cpu] = ""; nf[cpu] = 0; cur = cpu }
+		if (ev == "irq_disable:") { start[cpu] = ts; mine[cpu] = 0; seen[cpu] = 0; fr[cpu] = ""; nf[cpu] = 0; cur = cpu }
 		else if (ev == "<stack") cur = cpu
 		else if (ev == "irq_enable:" && (cpu in start)) {
 			printf "%.0f %d %s\n", (ts - start[cpu]) * 1e6, mine[cpu], substr(fr[cpu], 2)
@@ -75,10 +81,11 @@ sections() {
 		else cur = ""
 	}' "$1"
 }
-# scan FILE NBLOCKS: read FILE with the events on for the reader; check
-# kmp's sections.
-scan() {
-	local f=$1 want=$2 n ms t0 pid ns all over max lost
+# traced FILE: read FILE with the events on for the reader; sets n (blocks
+# listed), lost (events lost), ns (kmp's sections), over (those over the
+# limit) and max (the longest, us).
+traced() {
+	local f=$1 ms t0 pid all
 	echo > $T/trace
 	rm -f /tmp/irqsoff.go /tmp/irqsoff.n
 	mkfifo /tmp/irqsoff.go
@@ -111,11 +118,22 @@ scan() {
 	max=$(tail -n1 /tmp/irqsoff.us)
 	diag "$f: $n blocks in $ms ms; the reader's irqs-off sections: $all (longest $(sort -n /tmp/irqsoff.all | tail -n1 | cut -d' ' -f1) us); kmp's: $ns, p50 $(awk -v n="$ns" 'NR == int((n + 1) / 2) {print; exit}' /tmp/irqsoff.us) us, p99 $(awk -v n="$ns" 'NR == int(n * 0.99 + 0.999) {print; exit}' /tmp/irqsoff.us) us, max ${max:-?} us, $over over $LIMIT_US us"
 	sort -rn /tmp/irqsoff.all | head -n 3 | sed 's/^/#   longest: /' | cut -c1-300
+}
+# scan FILE NBLOCKS: a traced read of FILE, once more if a kmp section was
+# over the limit; check the blocks and kmp's sections.
+scan() {
+	local f=$1 want=$2 n lost ns over max longest
+	traced "$f"
+	longest="longest $max us"
+	if [ "$over" -gt 0 ]; then
+		diag "$f: a kmp section of $max us; once more (an emulator stall, or a real one?)"
+		traced "$f"
+		longest+=", then $max us"
+	fi
 	check "$f lists the $want blocks ($n)" -- test "${n:-0}" -ge "$want"
 	is "$(( ${lost:-1} ))" 0 "$f: the trace lost no event"
-	check "$f of $want blocks: the table's copy is cut into many sections ($ns >= 100)" -- test "$ns" -ge 100
-	check "$f of $want blocks: at most 1% of kmp's irqs-off sections over $LIMIT_US us ($over of $ns)" -- \
-		test $(( over * 100 )) -le "$ns"
+	check "$f of $want blocks: kmp's irqs-off sections traced ($ns)" -- test "$ns" -gt 0
+	is "$over" 0 "$f of $want blocks: no kmp irqs-off section over $LIMIT_US us ($longest)"
 }
 scan memleaks 100000
 scan memleaks_ext 100000
