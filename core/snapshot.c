@@ -89,9 +89,9 @@ static void tk_collect_mem(struct tk_snapshot *s)
 	s->mem_free_kb = tk_pages_kb(si.freeram);
 	s->mem_avail_kb = tk_pages_kb(si_mem_available());
 	s->buffers_kb = tk_pages_kb(si.bufferram);
-	/* As /proc/meminfo's "Cached". */
+	/* As /proc/meminfo's "Cached" (the swap calls are 0 without swap). */
 	cached = global_node_page_state(NR_FILE_PAGES) -
-		 global_node_page_state(NR_SWAPCACHE) - si.bufferram;
+		 total_swapcache_pages() - si.bufferram;
 	s->cached_kb = tk_pages_kb(max(cached, 0L));
 	s->swap_free_kb = tk_pages_kb(get_nr_swap_pages());
 }

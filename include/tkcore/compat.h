@@ -160,6 +160,13 @@
 #define TK_PROCNET_RECV_SYM	"sock_recvmsg"
 
 /*
+ * Swap.  Without CONFIG_SWAP the kernel has no NR_SWAPCACHE counter; the
+ * kit reads swap through total_swapcache_pages() and get_nr_swap_pages(),
+ * which such a kernel defines as 0 (as its /proc/meminfo shows), so
+ * nothing is mapped here: swap_free_kb reads 0 there.
+ */
+
+/*
  * TRACE_EVENT: __assign_str() lost its source argument in 6.10 (the source
  * given to __string() or __string_len() is used), and __assign_str_len()
  * went with it.  Trace headers of the kit call tk_assign_str(dst, src) and
