@@ -6,8 +6,8 @@
 # scans stay short, whatever the number of blocks.
 #
 # The reading task's interrupts-off sections are timed from the preemptirq
-# irq_disable/irq_enable events, each irq_disable with its stack trace (a
-# trigger); a section is kmp's when the first frame of that stack past the
+# irq_disable/irq_enable events, each irq_disable that a raw spinlock made
+# with its stack trace (a trigger); a section is kmp's when the first frame of that stack past the
 # tracing and locking machinery is one of kmp's functions (not when kmp only
 # called the code that turned interrupts off).  The events' own caller
 # fields cannot say it: without frame pointers their "parent" is 0 and the
@@ -47,7 +47,14 @@ read -r hs he < $L/held_range
 echo 0 > $T/tracing_on
 echo nop > $T/current_tracer
 bufkb=$(cat $T/buffer_size_kb)
-echo 16384 > $T/buffer_size_kb
+echo 32768 > $T/buffer_size_kb
+# Stacks only for the sections a raw spinlock opens (kmp's are of those):
+# the offsets from _stext of _raw_spin_lock_irqsave and the next symbol.
+stext=$(awk '$3 == "_stext" {print $1; exit}' /proc/kallsyms)
+rs=$(awk '$3 == "_raw_spin_lock_irqsave" {print $1; exit}' /proc/kallsyms)
+rn=$(awk '{print $1}' /proc/kallsyms | sort -u | awk -v a="$rs" '($1 "") > a {print; exit}')
+rs_lo=$(( 0x$rs - 0x$stext ))
+rs_hi=$(( 0x$rn - 0x$stext ))
 # sections: "<us> <1 if kmp's> <frames>" for each section in the trace (an
 # irq_disable, its stack, and the next irq_enable on the same CPU).
 sections() {
@@ -94,7 +101,7 @@ traced() {
 	pid=$!
 	echo "common_pid == $pid" > $E/irq_disable/filter
 	echo "common_pid == $pid" > $E/irq_enable/filter
-	echo "stacktrace if common_pid == $pid" > $E/irq_disable/trigger
+	echo "stacktrace if common_pid == $pid && caller_offs >= $rs_lo && caller_offs < $rs_hi" > $E/irq_disable/trigger
 	echo 1 > $E/irq_disable/enable
 	echo 1 > $E/irq_enable/enable
 	echo 1 > $T/tracing_on
@@ -105,7 +112,7 @@ traced() {
 	echo 0 > $T/tracing_on
 	echo 0 > $E/irq_disable/enable
 	echo 0 > $E/irq_enable/enable
-	echo "!stacktrace if common_pid == $pid" > $E/irq_disable/trigger
+	echo "!stacktrace if common_pid == $pid && caller_offs >= $rs_lo && caller_offs < $rs_hi" > $E/irq_disable/trigger
 	n=$(cat /tmp/irqsoff.n)
 	cat $T/trace > /tmp/irqsoff.trace
 	# "entries-in-buffer/entries-written: X/Y": Y > X lost events
