@@ -56,7 +56,9 @@ rn=$(awk '{print $1}' /proc/kallsyms | sort -u | awk -v a="$rs" '($1 "") > a {pr
 rs_lo=$(( 0x$rs - 0x$stext ))
 rs_hi=$(( 0x$rn - 0x$stext ))
 # sections: "<us> <1 if kmp's> <frames>" for each section in the trace (an
-# irq_disable, its stack, and the next irq_enable on the same CPU).
+# irq_disable, its stack, and the next irq_enable on the same CPU; timed
+# from the stack entry when there is one, which is written after the
+# unwind: the unwind is the tracer's cost, not the section's).
 sections() {
 	awk '/^#/ { next }
 	/^ *=> / {
@@ -80,7 +82,8 @@ sections() {
 		}
 		if (cpu == "" || ts == "") next
 		if (ev == "irq_disable:") { start[cpu] = ts; mine[cpu] = 0; seen[cpu] = 0; fr[cpu] = ""; nf[cpu] = 0; cur = cpu }
-		else if (ev == "<stack") cur = cpu
+		# From the stack entry on: not the time spent unwinding it.
+		else if (ev == "<stack") { cur = cpu; if (cpu in start) start[cpu] = ts }
 		else if (ev == "irq_enable:" && (cpu in start)) {
 			printf "%.0f %d %s\n", (ts - start[cpu]) * 1e6, mine[cpu], substr(fr[cpu], 2)
 			delete start[cpu]; cur = ""
