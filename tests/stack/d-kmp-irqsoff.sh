@@ -126,10 +126,9 @@ traced() {
 	ns=$(grep -c . /tmp/irqsoff.us)
 	over=$(awk -v l=$LIMIT_US '$1 > l' /tmp/irqsoff.us | grep -c .)
 	max=$(tail -n1 /tmp/irqsoff.us)
-	diag "$f: $n blocks in $ms ms; the reader's irqs-off sections: $all; kmp's: $ns, p50 $(awk -v n="$ns" 'NR == int((n + 1) / 2) {print; exit}' /tmp/irqsoff.us) us, p99 $(awk -v n="$ns" 'NR == int(n * 0.99 + 0.999) {print; exit}' /tmp/irqsoff.us) us, max ${max:-?} us, $over over $LIMIT_US us"
-	# (A section that runs through __schedule() is the reader switched
-	# out: the events of the tasks that ran meanwhile are not traced.)
-	grep -v '__schedule' /tmp/irqsoff.all | sort -rn | head -n 3 | sed 's/^/#   longest: /' | cut -c1-300
+	diag "$f: $n blocks in $ms ms; the reader's irqs-off sections: $all (longest $(sort -rn /tmp/irqsoff.all | head -n1 | cut -d' ' -f1) us, a switch-out included); kmp's: $ns, p50 $(awk -v n="$ns" 'NR == int((n + 1) / 2) {print; exit}' /tmp/irqsoff.us) us, p99 $(awk -v n="$ns" 'NR == int(n * 0.99 + 0.999) {print; exit}' /tmp/irqsoff.us) us, max ${max:-?} us, $over over $LIMIT_US us"
+	# The longest raw-spinlock sections (those with a stack).
+	awk 'NF > 2' /tmp/irqsoff.all | sort -rn | head -n 3 | sed 's/^/#   longest: /' | cut -c1-300
 }
 # scan FILE NBLOCKS: a traced read of FILE, once more if a kmp section was
 # over the limit; check the blocks and kmp's sections.
