@@ -47,20 +47,7 @@ mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9
 
-# Every line of a fragment must have survived olddefconfig.
-check_frag() {	# <frag> <.config>
-	local l sym val bad=0
-	while IFS= read -r l; do
-		case $l in ''|'#'*) continue ;; esac
-		sym=${l%%=*} val=${l#*=}
-		if [[ $val == n ]]; then
-			grep -q "^$sym=" "$2" && { echo "lost: $l" >&3; bad=1; }
-		else
-			grep -qxF "$l" "$2" || { echo "lost: $l (have: $(grep "^$sym=" "$2"))" >&3; bad=1; }
-		fi
-	done < "$1"
-	return $bad
-}
+. scripts/kconfig-frag.sh
 
 if [[ ! -e $dir/done ]]; then
 	t0=$(date +%s)
