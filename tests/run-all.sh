@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: host unit tests, the style gate, then the module-stack
 # suite booted on every kernel (tests/vm/vmrun): one boot per Debian kernel,
-# three on the debug kernel (its suite in two halves, then the d-*.sh).
+# four on the debug kernel (its t-*.sh and its d-*.sh each in two halves).
 # Prints per-test TAP and a final line "N passed, N failed, N skipped";
 # exits non-zero on any failure (tests/verdict.sh says what fails).
 #
@@ -90,25 +90,51 @@ else
 	fi
 fi
 
-# A debug kernel (kmemleak built in) is 2-3x slower: its suite is split over
-# two boots, balanced by the seconds each file took on it (23 Nov 2026, a
-# loaded host; unknown files count 120), heaviest first onto the lighter
-# half, and the d-*.sh checks get a boot of their own.
-debug_groups() {
-	local -A w=([t-krp.sh]=600 [t-kmp.sh]=270 [t-stress.sh]=240
-		[t-kmonpro.sh]=200 [t-exporter.sh]=150 [t-tkctl.sh]=135
-		[t-core.sh]=120 [t-irqstat.sh]=115 [t-events.sh]=100
-		[t-install.sh]=85 [t-leaksim.sh]=20)
-	local t g
-	local -a load=(0 0) grp=("" "")
-	for t in $(cd tests/stack && for f in t-*.sh; do echo "${w[$f]:-120} $f"; done |
+# Seconds each guest test file took on the debug kernel (7 Dec 2026, a
+# loaded host; a file not listed counts 120).  A Debian kernel's boot runs
+# the t-*.sh in a quarter (6.1) to a third (6.12) of their debug time.
+declare -A cost=([t-krp.sh]=860 [t-kmp.sh]=540 [t-stress.sh]=340
+	[t-kmonpro.sh]=300 [t-tkctl.sh]=175 [t-core.sh]=160 [t-irqstat.sh]=135
+	[t-events.sh]=110 [t-exporter.sh]=105 [t-install.sh]=60
+	[t-hotplug.sh]=40 [t-leaksim.sh]=20
+	[d-stress.sh]=1150 [d-kmp-irqsoff.sh]=300 [d-fuzz.sh]=225
+	[d-events.sh]=180 [d-kmemleak.sh]=105)
+cost_of() { # FILE...: their summed debug-kernel cost
+	local t s=0
+	for t in "$@"; do s=$(( s + ${cost[$t]:-120} )); done
+	echo "$s"
+}
+
+# balance N FILE...: N groups of the files, one per line, balanced by cost
+# (heaviest first onto the lightest group); each group keeps the files'
+# alphabetical order.
+balance() {
+	local n=$1 t i g
+	shift
+	local -a load grp
+	for ((i = 0; i < n; i++)); do load[i]=0 grp[i]=""; done
+	for t in $(for f in "$@"; do echo "${cost[$f]:-120} $f"; done |
 		   sort -rn | cut -d' ' -f2); do
 		g=0
-		[ "${load[1]}" -lt "${load[0]}" ] && g=1
+		for ((i = 1; i < n; i++)); do
+			[ "${load[i]}" -lt "${load[g]}" ] && g=$i
+		done
 		grp[g]+="$t "
-		load[g]=$(( load[g] + ${w[$t]:-120} ))
+		load[g]=$(( load[g] + ${cost[$t]:-120} ))
 	done
-	printf '%s\n' "${grp[@]}" "$(cd tests/stack && echo d-*.sh)"
+	for ((i = 0; i < n; i++)); do
+		tr ' ' '\n' <<<"${grp[i]}" | sed '/^$/d' | sort | tr '\n' ' '
+		echo
+	done
+}
+
+# A debug kernel (kmemleak built in) is 2-3x slower: its t-*.sh are split
+# over two boots, and the d-*.sh (checks only it can make) over two more.
+debug_groups() {
+	# shellcheck disable=SC2046
+	balance 2 $(cd tests/stack && echo t-*.sh)
+	# shellcheck disable=SC2046
+	balance 2 $(cd tests/stack && echo d-*.sh)
 }
 
 # Build and stage the modules for each kernel; queue its boots ("kver|name|tests").
@@ -139,15 +165,20 @@ for kver in $kernels; do
 		i=0
 		while IFS= read -r g; do
 			i=$((i + 1))
-			[ -n "${g// /}" ] && jobs_q+=("$kver|$kver.$i|$g")
+			# shellcheck disable=SC2086
+			[ -n "${g// /}" ] && jobs_q+=("$(cost_of $g)|$kver|$kver.$i|$g")
 		done < <(debug_groups)
 	else
-		jobs_q+=("$kver|$kver|${TK_TESTS:-$(cd tests/stack && echo t-*.sh)}")
+		g=${TK_TESTS:-$(cd tests/stack && echo t-*.sh)}
+		# shellcheck disable=SC2086
+		jobs_q+=("$(( $(cost_of $g) / 4 ))|$kver|$kver|$g")
 	fi
 done
 
-# Boot the queue, TK_JOBS (default: one per CPU) emulators at a time: each
-# is single-threaded.  A boot's console is printed when it ends.
+# Boot the queue, longest first (by the costs above; among equals the newer
+# kernel first), TK_JOBS (default: one per CPU) emulators at a time: each is
+# single-threaded.  A boot's console is printed when it ends.
+mapfile -t jobs_q < <(printf '%s\n' "${jobs_q[@]}" | sed '/^$/d' | sort -t'|' -k1,1rn -k2,2Vr | cut -d'|' -f2-)
 run_job() { # KVER NAME TESTS
 	local out=$res/$2 b0 rc mem=2048 m t
 	mkdir -p "$out"
