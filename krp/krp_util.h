@@ -43,13 +43,13 @@
  * per-CPU count wraps (every 65536 calls in one bucket on one CPU) the
  * handler adds 65536 to the function's shared u64 count of that bucket
  * (1024 * 8 = 8192 bytes per function).  1000 functions on 64 CPUs: 1000 *
- * (64 * 2080 + 8192) = 141 MB, where u64 per-CPU counts would take 532 MB
- * and u32 ones 270 MB.  A reader sums the shared count and every CPU's.
+ * (64 * 2080 + 8192) = 141 MB, where u64 per-CPU counts would take 526 MB
+ * and u32 ones 264 MB.  A reader sums the shared count and every CPU's.
  */
 #define KRP_SUB_BITS	5
-#define KRP_SUB		(1U << KRP_SUB_BITS)
+#define KRP_SUB		BIT(KRP_SUB_BITS)
 #define KRP_BUCKETS	1024
-#define KRP_WRAP	(1U << 16)	/* per-CPU counts are u16 */
+#define KRP_WRAP	BIT(16)		/* per-CPU counts are u16 */
 
 struct krp_name {
 	char s[KRP_NAME_MAX + 1];
