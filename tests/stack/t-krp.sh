@@ -126,7 +126,7 @@ diag "at ${SECONDS}s: percentiles of clock_nanosleep against the caller's own ti
 # o to vary per call up to twice its mean.
 pct_run() {	# LABEL N USEC[,USEC...]
 	local label=$1 n=$2 list=$3 out e mu mk o pm k u rank
-	"$TKWRITE" $P/funcs 'reset sys_clock_nanosleep'
+	"$TKWRITE" $P/funcs 'reset sys_clock_nanosleep' >/dev/null
 	out=$("$TKLOAD" sleep "$n" "$list" /tmp/krp-pct.txt)
 	e=$(ext_of sys_clock_nanosleep)
 	is "$(field "$e" count)" "$n" "$label: $n sleeps timed"
