@@ -262,24 +262,32 @@ struct krp_totals {
 
 /*
  * One function's totals: every possible CPU's (an offline CPU keeps its
- * counts) merged.  @hist is skipped when NULL.  A reader racing with the
- * few instructions between a per-CPU count's wrap and its carry into
- * hist_hi sees that bucket KRP_WRAP low, once.
+ * counts) merged; t->hist only when @hist.  The per-CPU counts of a bucket
+ * are its count modulo KRP_WRAP and hist_hi[] the carries, which only grow
+ * (but for a reset): a pass during which a carry landed is read again (at
+ * most 4 passes; carries come once in KRP_WRAP calls of a bucket on a CPU).
+ * What is left is the few instructions between a count's wrap and its
+ * carry: a bucket read then is KRP_WRAP low, that once.
  */
 static void krp_func_sum(const struct krp_func *f, struct krp_totals *t,
 			 bool hist)
 {
 	const struct krp_pcpu *p;
-	unsigned int i;
+	unsigned int i, pass = 0;
+	u64 s1, s2;
 	int cpu;
 
+again:
 	t->count = 0;
 	t->total_ns = 0;
 	t->min_ns = U64_MAX;
 	t->max_ns = 0;
+	s1 = 0;
 	if (hist)
-		for (i = 0; i < KRP_BUCKETS; i++)
+		for (i = 0; i < KRP_BUCKETS; i++) {
 			t->hist[i] = atomic64_read(&f->hist_hi[i]);
+			s1 += t->hist[i];
+		}
 	for_each_possible_cpu(cpu) {
 		p = per_cpu_ptr(f->pcpu, cpu);
 		t->count += READ_ONCE(p->count);
@@ -289,6 +297,13 @@ static void krp_func_sum(const struct krp_func *f, struct krp_totals *t,
 		if (hist)
 			for (i = 0; i < KRP_BUCKETS; i++)
 				t->hist[i] += READ_ONCE(p->hist[i]);
+	}
+	if (hist && ++pass < 4) {
+		s2 = 0;
+		for (i = 0; i < KRP_BUCKETS; i++)
+			s2 += atomic64_read(&f->hist_hi[i]);
+		if (s2 != s1)
+			goto again;
 	}
 	if (t->min_ns == U64_MAX)
 		t->min_ns = 0;
