@@ -73,6 +73,17 @@ check "min <= p50 <= p90 <= p99 <= p999 <= max" -- awk -v a="$(field "$e" min_ns
 	-v c="$(field "$e" p90_ns)" -v d="$(field "$e" p99_ns)" -v f="$(field "$e" p999_ns)" \
 	-v m="$(field "$e" max_ns)" 'BEGIN {exit !(a <= b && b <= c && c <= d && d <= f && f <= m && m > 0)}'
 is "$(field "$e" missed)" 0 "no missed getpid calls"
+# Per-CPU bucket counts are 16 bits: past 65536 calls of one bucket on one
+# CPU they carry into a shared count.  2,000,000 getpid calls on CPU 0 put
+# more than 65536 into the busiest bucket; the buckets must still sum to
+# count exactly.
+taskset -c 0 "$TKLOAD" getpid 2000000 >/dev/null
+e=$(ext_of sys_getpid)
+top=$(field "$e" hist2 | tr ',' '\n' | cut -d: -f2 | sort -n | tail -n1)
+check "busiest bucket past a 16-bit count after 2,000,000 calls on one CPU ($top)" -- test "${top:-0}" -gt 65536
+is "$(field "$e" hist2 | tr ',' '\n' | cut -d: -f2 | awk '{s += $1} END {print s}')" "$(field "$e" count)" \
+	"and hist2 still sums to count"
+is "$(field "$e" hist | tr ',' '\n' | awk '{s += $1} END {print s}')" "$(field "$e" count)" "and so does hist"
 
 # ---- accuracy: 1 ms sleeps ----
 diag "at ${SECONDS}s: accuracy: 1 ms sleeps"
@@ -121,11 +132,15 @@ diag "at ${SECONDS}s: percentiles of clock_nanosleep against the caller's own ti
 # caller's duration d_u minus the system call's entry and exit and the
 # probe's own work, d_k = d_u - o with o >= 0 (the emulator's wakeup jitter
 # is inside both).  The mean o is exact: the caller's mean minus krp's
-# total_ns / count.  So krp's percentile of rank r must lie within 3% of the
-# caller's value of that rank minus o: in [0.97 (U - 2 o), 1.03 U], allowing
-# o to vary per call up to twice its mean.
+# total_ns / count.  Per call d_k <= d_u, so krp's value of rank r is at
+# most the caller's, U_r: krp's percentile must be at most 1.03 U_r.  From
+# below, o may vary per call, and the busy emulator also delays some calls
+# after they return to user space, which the caller counts and krp does
+# not: allowing 1% of the calls (m = n / 100) such a delay and the others
+# an overhead up to 2 o, krp's value of rank r is at least U_(r-m) - 2 o,
+# and its percentile must be at least 0.97 (U_(r-m) - 2 o).
 pct_run() {	# LABEL N USEC[,USEC...]
-	local label=$1 n=$2 list=$3 out e mu mk o pm k u rank
+	local label=$1 n=$2 list=$3 out e mu mk o pm k u ul rank m=$(($2 / 100))
 	"$TKWRITE" $P/funcs 'reset sys_clock_nanosleep' >/dev/null
 	out=$("$TKLOAD" sleep "$n" "$list" /tmp/krp-pct.txt)
 	e=$(ext_of sys_clock_nanosleep)
@@ -139,9 +154,10 @@ pct_run() {	# LABEL N USEC[,USEC...]
 		k=$(field "$e" "p$( ((pm == 999)) && echo 999 || echo $((pm / 10)))_ns")
 		rank=$(( (n * pm + 999) / 1000 ))
 		u=$(sed -n "${rank}p" /tmp/krp-pct.sorted)
-		diag "$label p$pm/1000: krp ${k:-none} ns, caller $u ns, o $o ns: krp/(caller - o) $(awk -v k="${k:-0}" -v u="$u" -v o="$o" 'BEGIN {printf "%.4f", k / (u - o)}')"
-		check "$label p$pm/1000: krp ${k:-none} in [0.97 ($u - 2 * $o), 1.03 * $u]" -- \
-			awk -v k="${k:--1}" -v u="$u" -v o="$o" 'BEGIN {exit !(k >= 0.97 * (u - 2 * o) && k <= 1.03 * u)}'
+		ul=$(sed -n "$((rank > m ? rank - m : 1))p" /tmp/krp-pct.sorted)
+		diag "$label p$pm/1000: krp ${k:-none} ns, caller $u ns (rank $rank; $ul at rank - $m), o $o ns: krp/(caller - o) $(awk -v k="${k:-0}" -v u="$u" -v o="$o" 'BEGIN {printf "%.4f", k / (u - o)}')"
+		check "$label p$pm/1000: krp ${k:-none} in [0.97 ($ul - 2 * $o), 1.03 * $u]" -- \
+			awk -v k="${k:--1}" -v u="$u" -v ul="$ul" -v o="$o" 'BEGIN {exit !(k >= 0.97 * (ul - 2 * o) && k <= 1.03 * u)}'
 	done
 }
 pct_run "100 us" 1000 100
