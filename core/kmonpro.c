@@ -50,6 +50,7 @@
 #include <linux/tick.h>
 #include <linux/timekeeping.h>
 #include <net/net_namespace.h>
+#include <tkcore/compat.h>
 #include <tkcore/version.h>
 #include "tkcore_internal.h"
 
@@ -123,6 +124,10 @@ void tk_kmon_collect_net(struct tk_snapshot *s)
 	s->net_rx_packets = 0;
 	s->net_tx_bytes = 0;
 	s->net_tx_packets = 0;
+	if (!TK_HAVE_NET) {
+		tk_km_stage_nr_nets = 0;
+		return;
+	}
 	rcu_read_lock();
 	for_each_netdev_rcu(&init_net, dev) {
 		dev_get_stats(dev, &st);
@@ -584,7 +589,7 @@ static bool tk_km_show_top(struct seq_file *m, const struct tk_km_view *v,
 	seq_printf(m, "top pid=%d", nr);
 	tk_km_pct(m, "cpu_pct", delta_ns, interval);
 	seq_printf(m, " rss_kb=%llu", kb);
-	if (net) {
+	if (TK_HAVE_NET && net) {
 		probe.key = t->key;
 		if (pn)
 			hit = bsearch(&probe, pn, nr_pn, sizeof(*pn),

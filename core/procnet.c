@@ -382,6 +382,11 @@ int tk_procnet_set(bool on)
 	if (on == tk_procnet_on)
 		goto unlock;
 	if (on) {
+		if (!TK_HAVE_NET) {
+			pr_err("procnet: this kernel has no networking (CONFIG_NET=n)\n");
+			ret = -EOPNOTSUPP;
+			goto unlock;
+		}
 		tk_pn_clear();
 		ret = tk_pn_attach();
 		if (ret)

@@ -89,9 +89,9 @@ static void tk_collect_mem(struct tk_snapshot *s)
 	s->mem_free_kb = tk_pages_kb(si.freeram);
 	s->mem_avail_kb = tk_pages_kb(si_mem_available());
 	s->buffers_kb = tk_pages_kb(si.bufferram);
-	/* As /proc/meminfo's "Cached". */
+	/* As /proc/meminfo's "Cached" (the swap calls are 0 without swap). */
 	cached = global_node_page_state(NR_FILE_PAGES) -
-		 global_node_page_state(NR_SWAPCACHE) - si.bufferram;
+		 total_swapcache_pages() - si.bufferram;
 	s->cached_kb = tk_pages_kb(max(cached, 0L));
 	s->swap_free_kb = tk_pages_kb(get_nr_swap_pages());
 }
@@ -346,9 +346,10 @@ static int tk_seq_show(struct seq_file *m, void *v)
 	tk_show_load(m, "load15", s->load[2]);
 	seq_printf(m, " procs=%u threads=%u running=%u", s->procs, s->threads,
 		   s->running);
-	seq_printf(m, " net_rx_bytes=%llu net_rx_packets=%llu net_tx_bytes=%llu net_tx_packets=%llu",
-		   s->net_rx_bytes, s->net_rx_packets, s->net_tx_bytes,
-		   s->net_tx_packets);
+	if (TK_HAVE_NET)
+		seq_printf(m, " net_rx_bytes=%llu net_rx_packets=%llu net_tx_bytes=%llu net_tx_packets=%llu",
+			   s->net_rx_bytes, s->net_rx_packets,
+			   s->net_tx_bytes, s->net_tx_packets);
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		if (s->cpu[cpu].busy_ns == U64_MAX)
 			continue;

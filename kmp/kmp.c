@@ -29,11 +29,10 @@
  *
  * Tracking.  Records come from a pool of max_blocks entries (module
  * parameter) allocated at load: probe handlers never allocate.  A live record
- * is in a hash table keyed by its start address and on the list of live
- * blocks (in allocation order); a free one is on the free list.  Insert and
- * remove are O(1).  Each live record has a sequence number (kmp_seq, never
- * reused; 0 while free) that tells a scan whether it is still the block the
- * scan copied.  When the pool is empty the allocation is counted in
+ * is in a hash table keyed by its start address; a free one is on the free
+ * list.  Insert and remove are O(1).  Each live record has a sequence number
+ * (kmp_seq, never reused; 0 while free) that tells a scan whether it is
+ * still the block the scan copied.  When the pool is empty the allocation is counted in
  * track_overflow and not tracked; a vmalloc() the kretprobe missed (all of its
  * maxactive instances in use) or a recursive hit is counted in missed.  If a
  * vfree() was missed, the next block at the same address replaces the stale
@@ -42,8 +41,8 @@
  * Scanning.  A read of memleaks or memleaks_ext from offset 0 takes one scan
  * (tk_textfile keeps the text for the rest of that pass; if the text outgrows
  * its buffer, the result of the same scan is formatted again): copy the
- * blocks live when the scan began into a snapshot, KMP_SNAP_BATCH records
- * per hold of the lock (see the notes on locking), sort their start
+ * blocks live when the scan began into a snapshot, without taking the lock
+ * of the probes (see the notes on locking), sort their start
  * addresses (unless they came in address order), then read [start, end) one
  * page at a time with copy_from_kernel_nofault() and cond_resched() between
  * pages.  Eight words at a time and without branches, the words go through
@@ -58,7 +57,7 @@
  * write-combined (ioremap() of device registers: tk_kernel_page_uncached() in
  * compat.h) is never read, and is skipped too.  A fatal signal ends a scan
  * with -EINTR, and kmp's unload (tk_feature_stopping()) with -ENODEV: both
- * are checked after every page, every KMP_SNAP_BATCH records of the copy,
+ * are checked after every page, every KMP_COPY_STEP records of the copy,
  * every 16,384 steps of the sort and every 1,024 lines of formatting, so a
  * read of any size ends within milliseconds.  kmp's own records and
  * snapshots hold every start address, so where they lie inside the range
@@ -77,25 +76,28 @@
  * the two files take turns (kmp_scan_lock).
  *
  * Notes on locking.  kmp_lock, a raw spinlock taken with interrupts off,
- * guards the hash table, both lists, the sequence numbers and the counters:
- * vmalloc() runs in process context, vfree() also in interrupt context (never
- * in NMI context), and kprobe handlers run with preemption off (hence raw).
- * Every hold is bounded, whatever the number of records: the probe handlers
- * do O(1) work under it (a hash lookup, a list move), and a scan's copy
- * holds it for at most KMP_SNAP_BATCH records at a time.  Between batches
- * the copy keeps its place with kmp_cursor, a list_head on kmp_live that
- * only the scan moves (scans are serialised by kmp_scan_lock, so there is
- * one cursor): a record freed meanwhile simply leaves the list, a record
- * allocated meanwhile goes to the tail with a sequence number above the one
- * the copy started with, and is not copied.  The copy is therefore the set
- * of blocks live when it began, less those freed before it reached them;
- * those freed after it copied them are dropped after the range is read, by
- * comparing sequence numbers (a lockless READ_ONCE() of a record that stays
- * in the pool: records are never freed while kmp is loaded).  Nothing else
- * walks kmp_live.  So a vmalloc() or vfree() on any CPU waits at most for
- * one batch, never for O(records).  kmp_scan_lock (a mutex) serialises the
- * scans and their formatting; kmp_range_lock the range; the interior
- * pointer switch is one bool read once per scan.
+ * guards the hash table, the free list, the sequence numbers and the
+ * counters: vmalloc() runs in process context, vfree() also in interrupt
+ * context (never in NMI context), and kprobe handlers run with preemption
+ * off (hence raw).  The probe handlers do O(1) work under it (a hash lookup,
+ * a list move).  A scan does not take it to copy the blocks: it reads the
+ * counters and the last sequence number under it once, then walks the pool
+ * array with no lock, and copies each record whose sequence number is set
+ * and not above that number, as a seqcount reader does: the sequence number,
+ * smp_rmb(), the fields, smp_rmb(), the sequence number again; if it
+ * changed, the block was freed meanwhile and is not copied.  The writer's
+ * side is in kmp_vmalloc_ret(): a record's fields are written only while its
+ * sequence number is 0 (set by kmp_forget() when the block was freed), with
+ * smp_wmb() before the fields and before the new number; numbers are never
+ * reused, so an unchanged number means unchanged fields.  Records live in
+ * the pool as long as kmp is loaded, so the walk never reads freed memory.
+ * The copy is therefore the set of blocks live when it began, less those
+ * freed before it reached them; those freed after it copied them are
+ * dropped after the range is read, by comparing sequence numbers again.  So
+ * a scan never holds up a vmalloc() or vfree() on any CPU beyond a few
+ * O(1) sections, and never turns interrupts off for longer.  kmp_scan_lock
+ * (a mutex) serialises the scans and their formatting; kmp_range_lock the
+ * range; the interior pointer switch is one bool read once per scan.
  *
  * Lifetimes.  At load: pool and table, then the vfree() kprobe, then the
  * kretprobe (so no tracked block can miss its vfree()), then the sysfs files
@@ -141,23 +143,20 @@
 #define KMP_LINE_MAX		64
 /* Typical memleaks_ext entry: its line plus KMP_STACK_DEPTH stack lines. */
 #define KMP_EXT_ENTRY_EST	768
-/*
- * Records copied per hold of kmp_lock: the longest interrupts-off section of
- * a scan is the copy of this many records (with their stacks, for
- * memleaks_ext), whatever the number of blocks.
- */
-#define KMP_SNAP_BATCH		32
+/* Pool entries a scan's copy looks at between two tk_feature_yield(). */
+#define KMP_COPY_STEP		1024
 #define KMP_MIN_BLOCKS		16
 #define KMP_MAX_BLOCKS		(1024U * 1024)
 
 /**
  * struct kmp_block - a live vmalloc() block, or a free pool entry
  * @hnode: in kmp_hash while live
- * @node: on kmp_live while live, on kmp_free otherwise
+ * @node: on kmp_free while free
  * @start: the address vmalloc() returned
  * @ip: return address of the vmalloc() call: the allocation site
  * @size: the size asked of vmalloc()
- * @seq: kmp_seq when this block was recorded, 0 while free
+ * @seq: kmp_seq when this block was recorded, 0 while free; the other
+ *	fields change only while it is 0
  * @time_ns: ktime_get_ns() at allocation
  * @pid: pid of the allocating task
  * @nr_stack: entries used in @stack
@@ -212,7 +211,7 @@ struct kmp_key {
  * struct kmp_scan - the result of one scan
  * @n: blocks in the snapshot
  * @cap: entries allocated in @key (and @blk)
- * @blk: for memleaks_ext, copies of the live blocks, in list order
+ * @blk: for memleaks_ext, copies of the live blocks, in pool order
  * @key: the blocks' start addresses and sites, sorted by address
  * @found: bit i set when a word pointing to block i was found
  * @gone: bit i set when block i was freed during the scan
@@ -285,7 +284,6 @@ static DEFINE_RAW_SPINLOCK(kmp_lock);
 static struct kmp_block *kmp_pool;
 static struct hlist_head *kmp_hash;
 static unsigned int kmp_hash_bits;
-static LIST_HEAD(kmp_live);
 static LIST_HEAD(kmp_free);
 /* Written under kmp_lock, read anywhere. */
 static unsigned long kmp_nr_blocks;
@@ -295,8 +293,6 @@ static unsigned long kmp_overflow;
 static unsigned long kmp_gen;
 /* The last sequence number given to a record, under kmp_lock. */
 static unsigned long kmp_seq;
-/* A scan's place on kmp_live between batches (see the notes on locking). */
-static LIST_HEAD(kmp_cursor);
 /* interior_pointers: a pointer into a block counts, not only its start. */
 static bool kmp_interior;
 /* Pages skipped by the last scan (scan_skipped_pages). */
@@ -348,6 +344,19 @@ static int kmp_vmalloc_entry(struct kretprobe_instance *ri,
 
 NOKPROBE_SYMBOL(kmp_vmalloc_entry);
 
+/* Return the record of a freed block to the pool.  Under kmp_lock. */
+static void kmp_forget(struct kmp_block *b)
+{
+	hlist_del(&b->hnode);
+	list_add(&b->node, &kmp_free);
+	WRITE_ONCE(b->seq, 0);
+	WRITE_ONCE(kmp_nr_blocks, kmp_nr_blocks - 1);
+	WRITE_ONCE(kmp_nr_bytes, kmp_nr_bytes - b->size);
+	kmp_gen++;
+}
+
+NOKPROBE_SYMBOL(kmp_forget);
+
 static int kmp_vmalloc_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct kmp_ri_data *d = (struct kmp_ri_data *)ri->data;
@@ -375,23 +384,27 @@ static int kmp_vmalloc_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	raw_spin_lock_irqsave(&kmp_lock, flags);
 	b = kmp_find(start);
-	if (b) {
-		/* Its vfree() was missed: the new block replaces the record. */
-		WRITE_ONCE(kmp_nr_bytes, kmp_nr_bytes - b->size);
-	} else {
-		b = list_first_entry_or_null(&kmp_free, struct kmp_block, node);
-		if (!b) {
-			WRITE_ONCE(kmp_overflow, kmp_overflow + 1);
-			raw_spin_unlock_irqrestore(&kmp_lock, flags);
-			return 0;
-		}
-		list_move_tail(&b->node, &kmp_live);
-		hlist_add_head(&b->hnode,
-			       &kmp_hash[hash_long(start, kmp_hash_bits)]);
-		WRITE_ONCE(kmp_nr_blocks, kmp_nr_blocks + 1);
+	/* Its vfree() was missed: the new block replaces the record. */
+	if (b)
+		kmp_forget(b);
+	b = list_first_entry_or_null(&kmp_free, struct kmp_block, node);
+	if (!b) {
+		WRITE_ONCE(kmp_overflow, kmp_overflow + 1);
+		raw_spin_unlock_irqrestore(&kmp_lock, flags);
+		return 0;
 	}
+	list_del(&b->node);
+	hlist_add_head(&b->hnode, &kmp_hash[hash_long(start, kmp_hash_bits)]);
+	WRITE_ONCE(kmp_nr_blocks, kmp_nr_blocks + 1);
 	kmp_gen++;
-	WRITE_ONCE(b->seq, ++kmp_seq);
+	/*
+	 * A scan may be copying this record's previous block: the fields
+	 * change only while the sequence number reads 0, written here too so
+	 * that this CPU's barrier orders it before them.
+	 */
+	WRITE_ONCE(b->seq, 0);
+	/* Pairs with the smp_rmb()s of kmp_copy_blocks(). */
+	smp_wmb();
 	b->start = start;
 	b->ip = ip;
 	b->size = d->size;
@@ -400,6 +413,9 @@ static int kmp_vmalloc_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	strscpy(b->comm, current->comm, sizeof(b->comm));
 	b->nr_stack = nr;
 	memcpy(b->stack, d->stack + first, nr * sizeof(b->stack[0]));
+	/* The fields before the number that makes them live. */
+	smp_wmb();
+	WRITE_ONCE(b->seq, ++kmp_seq);
 	WRITE_ONCE(kmp_nr_bytes, kmp_nr_bytes + b->size);
 	raw_spin_unlock_irqrestore(&kmp_lock, flags);
 	return 0;
@@ -417,14 +433,8 @@ static int kmp_vfree_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	raw_spin_lock_irqsave(&kmp_lock, flags);
 	b = kmp_find(start);
-	if (b) {
-		hlist_del(&b->hnode);
-		list_move(&b->node, &kmp_free);
-		WRITE_ONCE(b->seq, 0);
-		WRITE_ONCE(kmp_nr_blocks, kmp_nr_blocks - 1);
-		WRITE_ONCE(kmp_nr_bytes, kmp_nr_bytes - b->size);
-		kmp_gen++;
-	}
+	if (b)
+		kmp_forget(b);
 	raw_spin_unlock_irqrestore(&kmp_lock, flags);
 	return 0;
 }
@@ -528,9 +538,10 @@ static void kmp_snapshot_counters(struct kmp_scan *s)
 	bitmap_zero(s->gone, s->cap);
 }
 
-/* Copy block @b into entry @n of @s. */
+/* Copy block @b, whose sequence number read @seq, into entry @n of @s. */
 static void kmp_copy_block(struct kmp_scan *s, unsigned int n,
-			   const struct kmp_block *b, bool full)
+			   const struct kmp_block *b, unsigned long seq,
+			   bool full)
 {
 	struct kmp_key *k = &s->key[n];
 	struct kmp_block *c;
@@ -538,7 +549,7 @@ static void kmp_copy_block(struct kmp_scan *s, unsigned int n,
 	k->start = b->start;
 	k->ip = b->ip;
 	k->size = b->size;
-	k->seq = b->seq;
+	k->seq = seq;
 	k->idx = n;
 	k->rec = b - kmp_pool;
 	if (full) {
@@ -553,51 +564,44 @@ static void kmp_copy_block(struct kmp_scan *s, unsigned int n,
 }
 
 /*
- * Copy the blocks live now into @s, KMP_SNAP_BATCH at a time (see the notes
- * on locking).  Returns 0, or -ENODEV / -EINTR from tk_feature_yield().
+ * Copy the blocks live now into @s: the records of the pool whose sequence
+ * number is set and not above @limit, without kmp_lock (see the notes on
+ * locking).  Returns 0, or -ENODEV / -EINTR from tk_feature_yield().
  */
 static int kmp_copy_blocks(struct kmp_scan *s, bool full, unsigned long limit,
 			   bool *sorted)
 {
-	unsigned long flags, prev = 0;
-	struct list_head *pos;
-	struct kmp_block *b;
-	unsigned int k, n = 0;
-	bool done = false;
+	unsigned long seq, prev = 0;
+	const struct kmp_block *b;
+	unsigned int i, n = 0;
 	int ret = 0;
 
 	*sorted = true;
-	raw_spin_lock_irqsave(&kmp_lock, flags);
-	list_add(&kmp_cursor, &kmp_live);
-	raw_spin_unlock_irqrestore(&kmp_lock, flags);
-	while (!done) {
-		raw_spin_lock_irqsave(&kmp_lock, flags);
-		pos = kmp_cursor.next;
-		for (k = 0; k < KMP_SNAP_BATCH && pos != &kmp_live;
-		     k++, pos = pos->next) {
-			b = list_entry(pos, struct kmp_block, node);
-			/* Allocated after the copy began; cannot overrun. */
-			if (b->seq > limit || n == s->cap)
-				continue;
-			/* Blocks mostly come in address order: then no sort. */
-			if (b->start < prev)
-				*sorted = false;
-			prev = b->start;
-			kmp_copy_block(s, n++, b, full);
+	for (i = 0; i < max_blocks && n < s->cap; i++) {
+		b = &kmp_pool[i];
+		seq = READ_ONCE(b->seq);
+		/* Live, and allocated before the copy began. */
+		if (seq && seq <= limit) {
+			/* Pairs with the smp_wmb()s of kmp_vmalloc_ret(). */
+			smp_rmb();
+			kmp_copy_block(s, n, b, seq, full);
+			/* The fields before the number read again. */
+			smp_rmb();
+			/* Freed (and maybe reused) while copied: not live. */
+			if (READ_ONCE(b->seq) == seq) {
+				/* Mostly in address order: then no sort. */
+				if (s->key[n].start < prev)
+					*sorted = false;
+				prev = s->key[n].start;
+				n++;
+			}
 		}
-		done = pos == &kmp_live;
-		/* The cursor goes before the first record not looked at. */
-		list_move_tail(&kmp_cursor, pos);
-		raw_spin_unlock_irqrestore(&kmp_lock, flags);
-		if (!done) {
+		if (!((i + 1) % KMP_COPY_STEP)) {
 			ret = tk_feature_yield(&kmp_feature);
 			if (ret)
 				break;
 		}
 	}
-	raw_spin_lock_irqsave(&kmp_lock, flags);
-	list_del_init(&kmp_cursor);
-	raw_spin_unlock_irqrestore(&kmp_lock, flags);
 	s->n = n;
 	return ret;
 }

@@ -66,6 +66,53 @@ for kver in $(scripts/kernels.sh); do
 	rm -f "$log"
 done
 
+# W=1 -Werror builds against the minimal kernels of scripts/min-kernel.sh
+# (tinyconfig plus the kit's needs; "noswap": CONFIG_SWAP=n, "nonet": also
+# CONFIG_NET=n).  Those trees have no Module.symvers (no vmlinux is built), so
+# modpost runs with KBUILD_MODPOST_WARN=1 and its "undefined!" warnings for
+# the kernel's symbols are dropped: undefined symbols are NOT checked against
+# the kernel there, except for the check below.  Any other output fails.
+t0=$SECONDS
+min_trees=$(scripts/min-kernel.sh) || { echo "minimal kernels: prepare FAILED"; fail=1; min_trees=; }
+while read -r name tree; do
+	[ -n "$name" ] || continue
+	log=$(mktemp)
+	echo "W=1 for minimal kernel $name"
+	ok=1
+	make -s modules KDIR="$tree" KBUILD_MODPOST_WARN=1 </dev/null >"$log" 2>&1 || ok=0
+	# modpost's note about the missing Module.symvers, its unresolved
+	# symbols, and the Makefile's closing line are all it may print.
+	other=$(grep -vE -e '^WARNING: Module.symvers is missing\.$' \
+		-e '^ +(Modules may not have dependencies or modversions|You may get many unresolved symbol errors|You can set KBUILD_MODPOST_WARN=1 to turn errors into warning|if you want to proceed at your own risk)\.?$' \
+		-e '^WARNING: modpost: "[A-Za-z0-9_.]+" \[[^]]+\] undefined!$' \
+		-e '^WARNING: modpost: suppressed [0-9]+ unresolved symbol warnings because there were too many\)$' \
+		-e '^modules for [^ ]+ in [^ ]+$' "$log" || true)
+	[ -z "$other" ] || ok=0
+	# Symbols the modules import that the kernel's configuration leaves
+	# out: those the source files its config does not build export (the
+	# swap files; net/ when CONFIG_NET=n).
+	objdir=build/kmod/$(cat "$tree/include/config/kernel.release")
+	src=$(readlink -f "$tree/source")
+	out=(mm/page_io.c mm/swap_state.c mm/swapfile.c mm/swap_slots.c)
+	grep -q '^CONFIG_NET=y' "$tree/.config" || out+=(net)
+	absent=$(cd "$src" && grep -rhoE 'EXPORT_SYMBOL(_GPL|_NS|_NS_GPL)?\([A-Za-z0-9_]+' "${out[@]}" |
+		sed 's/.*(//' | sort -u)
+	imports=$(find "$objdir" -name '*.ko' -exec nm -u {} + | awk '{print $2}' | sort -u)
+	bad=$(comm -12 <(echo "$absent") <(echo "$imports"))
+	if [ -n "$bad" ]; then
+		echo "modules import symbols this kernel does not have:" \
+			"$(echo "$bad" | tr '\n' ' ')" >>"$log"
+		ok=0
+	fi
+	if [ $ok -eq 1 ]; then
+		echo "minimal kernel $name: clean"
+	else
+		cat "$log"; echo "minimal kernel $name: FAILED"; fail=1
+	fi
+	rm -f "$log"
+done <<<"$min_trees"
+echo "minimal kernels: $((SECONDS - t0)) s"
+
 if [ $fail -ne 0 ]; then
 	echo "check-style: FAILED" >&2
 	exit 1

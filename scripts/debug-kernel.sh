@@ -17,6 +17,7 @@
 # stderr and to <cache>/build.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/kconfig-frag.sh
 
 RECIPE=1	# bump when the build steps below change
 frag=$PWD/scripts/debug-kernel/debug.config
@@ -42,18 +43,7 @@ if [[ ! -e $dir/done ]]; then
 		make -C "$tree" -s ARCH=x86_64 tinyconfig
 		"$tree/scripts/kconfig/merge_config.sh" -m -O "$tree" "$tree/.config" "$frag"
 		make -C "$tree" -s ARCH=x86_64 olddefconfig
-		# Every line of the fragment must have survived olddefconfig.
-		bad=0
-		while IFS= read -r l; do
-			case $l in ''|'#'*) continue ;; esac
-			sym=${l%%=*} val=${l#*=}
-			if [[ $val == n ]]; then
-				grep -q "^$sym=" "$tree/.config" && { echo "lost: $l" >&3; bad=1; }
-			else
-				grep -qxF "$l" "$tree/.config" || { echo "lost: $l (have: $(grep "^$sym=" "$tree/.config"))" >&3; bad=1; }
-			fi
-		done < "$frag"
-		[[ $bad -eq 0 ]] || exit 1
+		check_frag "$frag" "$tree/.config" || exit 1
 		make -C "$tree" -s -j"$(nproc)" ARCH=x86_64 bzImage modules
 		rm -rf "$dir/root"
 		make -C "$tree" -s ARCH=x86_64 INSTALL_MOD_PATH="$dir/root" modules_install

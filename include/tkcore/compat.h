@@ -162,6 +162,24 @@
 #define TK_PROCNET_RECV_SYM	"sock_recvmsg"
 
 /*
+ * Networking.  TK_HAVE_NET is 0 on a kernel built without CONFIG_NET,
+ * which has no network interfaces and no sockets (nor init_net,
+ * dev_get_stats() and the sock tracepoints).  Code that uses them runs only
+ * if (TK_HAVE_NET), so there the compiler drops it and its references to
+ * those symbols: /proc/telemetry has no net_* keys, /proc/kmonpro no net
+ * lines and no socket bytes in its top lines, and procnet cannot be
+ * switched on (EOPNOTSUPP).
+ */
+#define TK_HAVE_NET		IS_ENABLED(CONFIG_NET)
+
+/*
+ * Swap.  Without CONFIG_SWAP the kernel has no NR_SWAPCACHE counter; the
+ * kit reads swap through total_swapcache_pages() and get_nr_swap_pages(),
+ * which such a kernel defines as 0 (as its /proc/meminfo shows), so
+ * nothing is mapped here: swap_free_kb reads 0 there.
+ */
+
+/*
  * TRACE_EVENT: __assign_str() lost its source argument in 6.10 (the source
  * given to __string() or __string_len() is used), and __assign_str_len()
  * went with it.  Trace headers of the kit call tk_assign_str(dst, src) and
