@@ -156,15 +156,18 @@ static void u64s(uint64_t v, char *out, size_t n)
 	out[len] = '\0';
 }
 
-/* krp's bucket bounds, (2^(i+1) - 1) ns in seconds, made once. */
-static char le_str[TK_KRP_BUCKETS][24];
+/*
+ * The fixed bucket bounds of krp's histograms, (E_j - 1) ns in seconds
+ * (durations are whole ns: "at most E_j - 1" is "under E_j"), made once.
+ */
+static char le_str[TK_KRP_QEDGES][24];
 
 static void init_le(void)
 {
 	int j;
 
-	for (j = 0; j < TK_KRP_BUCKETS; j++)
-		tk_fmt_ns_sec((2ull << j) - 1, le_str[j], sizeof(le_str[j]));
+	for (j = 0; j < TK_KRP_QEDGES; j++)
+		tk_fmt_ns_sec(tk_krp_qedge_ns(j) - 1, le_str[j], sizeof(le_str[j]));
 }
 
 enum conv { C_RAW, C_NS, C_KB };
@@ -362,7 +365,7 @@ static void render_krp(struct out *o)
 	const struct tk_krp *k = &st.krp;
 	char v[64];
 	size_t i;
-	int j;
+	int j, l;
 
 	if (!st.up[TK_F_KRP] || !k->n)
 		return;
@@ -380,21 +383,28 @@ static void render_krp(struct out *o)
 		       NULL);
 	}
 	fam(o, "qeexo_krp_duration_seconds", "histogram",
-	    "Duration of the profiled function, from krp's log2 buckets.");
+	    "Duration of the profiled function; fixed bounds, each octave cut in 4.");
 	for (i = 0; i < k->n; i++) {
 		const struct tk_krp_fn *f = &k->fn[i];
 		uint64_t cum = 0, cnt;
 
 		if (!f->ext)
 			continue;
-		/* 40 lines per function: the common prefix is built once */
+		/* 120 lines per function: the common prefix is built once */
 		pre.len = 0;
 		tk_buf_puts(&pre, "qeexo_krp_duration_seconds_bucket{function=\"");
 		esc(&pre, f->name);
 		tk_buf_puts(&pre, "\",le=\"");
-		for (j = 0; j < TK_KRP_BUCKETS; j++) {
-			cum += f->hist[j];
-			/* bucket j: 2^j <= d < 2^(j+1) ns */
+		for (j = 0; j < TK_KRP_QEDGES; j++) {
+			if (f->fine) {
+				cum += f->qhist[j];
+			} else {
+				/* a log2 line (no hist2=): octave bounds only */
+				if (j % 4)
+					continue;
+				for (l = j ? j / 4 + 5 : 0; l < j / 4 + 6; l++)
+					cum += f->hist[l];
+			}
 			u64s(cum, v, sizeof(v));
 			put(o->b, pre.p, pre.len);
 			puts_(o->b, le_str[j]);
@@ -402,6 +412,11 @@ static void render_krp(struct out *o)
 			puts_(o->b, v);
 			put(o->b, "\n", 1);
 		}
+		if (!f->fine)	/* the log2 buckets 36..39 */
+			for (l = TK_KRP_QEDGES / 4 + 6; l < TK_KRP_BUCKETS; l++)
+				cum += f->hist[l];
+		else
+			cum += f->qhist[TK_KRP_QEDGES];
 		/* count and buckets are read apart: keep +Inf >= buckets */
 		cnt = f->count > cum ? f->count : cum;
 		u64s(cnt, v, sizeof(v));
@@ -415,7 +430,7 @@ static void render_krp(struct out *o)
 		       f->name, NULL);
 	}
 	fam(o, "qeexo_krp_duration_percentile_seconds", "gauge",
-	    "Duration percentiles krp computed (50, 90, 99).");
+	    "Duration percentiles krp computed (50, 90, 99, and 99.9 where krp gives it).");
 	for (i = 0; i < k->n; i++) {
 		const struct tk_krp_fn *f = &k->fn[i];
 
@@ -430,6 +445,11 @@ static void render_krp(struct out *o)
 		tk_fmt_ns_sec(f->p99_ns, v, sizeof(v));
 		sample(o, "qeexo_krp_duration_percentile_seconds", v, "function",
 		       f->name, "percentile", "99", NULL);
+		if (!f->fine)
+			continue;
+		tk_fmt_ns_sec(f->p999_ns, v, sizeof(v));
+		sample(o, "qeexo_krp_duration_percentile_seconds", v, "function",
+		       f->name, "percentile", "99.9", NULL);
 	}
 	fam(o, "qeexo_krp_duration_min_seconds", "gauge",
 	    "Shortest call of the profiled function.");

@@ -465,6 +465,14 @@ static json_t *build(const struct tk_state *st, unsigned long long line)
 				for (b = 0; b < TK_KRP_BUCKETS; b++)
 					json_array_append_new(h, u64j(fn->hist[b]));
 				json_object_set_new(j, "hist", h);
+				if (fn->fine) {
+					/* krp with hist2=: p999 and the fixed-edge counts */
+					json_object_set_new(j, "p999_ns", u64j(fn->p999_ns));
+					h = json_array();
+					for (b = 0; b <= TK_KRP_QEDGES; b++)
+						json_array_append_new(h, u64j(fn->qhist[b]));
+					json_object_set_new(j, "hist_q", h);
+				}
 			}
 			json_array_append_new(fns, j);
 		}

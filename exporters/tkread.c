@@ -354,6 +354,57 @@ static int parse_hist(char *v, uint64_t *h)
 	return i == TK_KRP_BUCKETS ? 0 : -EINVAL;
 }
 
+uint64_t tk_krp_fine_lo(unsigned int b)
+{
+	unsigned int s = b < 64 ? 0 : b / 32 - 1;
+
+	return (uint64_t)(b - 32 * s) << s;
+}
+
+uint64_t tk_krp_qedge_ns(unsigned int j)
+{
+	return (uint64_t)(4 + j % 4) << (j / 4 + 4);
+}
+
+/* The qhist slot of a duration @ns (see TK_KRP_QEDGES). */
+static unsigned int krp_qslot(uint64_t ns)
+{
+	unsigned int k = 0;
+
+	if (ns < 64)
+		return 0;
+	while (ns >> (k + 1))
+		k++;
+	if (k > 35)
+		return TK_KRP_QEDGES;
+	return 4 * (k - 6) + ((ns >> (k - 2)) & 3) + 1;
+}
+
+/*
+ * hist2=: "b:count" pairs, b ascending, only non-zero counts; empty when
+ * nothing was counted.  Folded into the fixed edges of @f->qhist.
+ */
+static int parse_hist2(char *v, struct tk_krp_fn *f)
+{
+	char *save = NULL, *tok, *colon;
+	uint64_t b, c;
+	long prev = -1;
+
+	for (tok = strtok_r(v, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		colon = strchr(tok, ':');
+		if (!colon)
+			return -EINVAL;
+		*colon = '\0';
+		if (tk_parse_u64(tok, &b) || tk_parse_u64(colon + 1, &c) ||
+		    b >= TK_KRP_FINE || (long)b <= prev)
+			return -EINVAL;
+		prev = (long)b;
+		f->qhist[krp_qslot(tk_krp_fine_lo((unsigned int)b))] += c;
+	}
+	return 0;
+}
+
 /*
  * Hand each line of @text but empty ones and '#' comments to @one: a line
  * it takes (0) is counted in *@n, one it refuses in *@bad; -ENOMEM ends the
@@ -422,6 +473,12 @@ static int krp_ext_line(char *line, void *ctx)
 			have_hist = 1;
 			continue;
 		}
+		if (!strcmp(tok, "hist2")) {
+			if (parse_hist2(v, f))
+				return -EINVAL;
+			f->fine = 1;
+			continue;
+		}
 		if (!strcmp(tok, "count"))
 			dst = &f->count, have_count = 1;
 		else if (!strcmp(tok, "total_ns"))
@@ -438,6 +495,8 @@ static int krp_ext_line(char *line, void *ctx)
 			dst = &f->p90_ns;
 		else if (!strcmp(tok, "p99_ns"))
 			dst = &f->p99_ns;
+		else if (!strcmp(tok, "p999_ns"))
+			dst = &f->p999_ns;
 		if (!dst)	/* a key added later: ignored */
 			continue;
 		if (tk_parse_u64(v, dst))

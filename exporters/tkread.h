@@ -66,15 +66,31 @@ void tk_snap_free(struct tk_snap *s);
 
 #define TK_KRP_BUCKETS 40
 #define TK_NAME_MAX 128
+/*
+ * krp's log-linear histogram (stats_ext's hist2=): TK_KRP_FINE buckets;
+ * bucket b starts at b ns below 64, else at (b % 32 + 32) << (b / 32 - 1)
+ * ns (see krp/krp_util.h).
+ */
+#define TK_KRP_FINE 1024
+/*
+ * The fixed bucket edges krp's histograms are exported with, the same on
+ * every host: E_j = 2^k * (4 + q) / 4 ns for j = 4 * (k - 6) + q, k = 6..35,
+ * q = 0..3 (each octave cut in 4, 64 ns to 60.1 s).  qhist[j] counts the
+ * calls in [E_(j-1), E_j) (qhist[0]: under 64 ns; qhist[TK_KRP_QEDGES]: at
+ * least E_(TK_KRP_QEDGES - 1)).  Every E_j is an edge of hist2's buckets.
+ */
+#define TK_KRP_QEDGES 120
 
 struct tk_krp_fn {
 	char name[TK_NAME_MAX];
 	char target[TK_NAME_MAX];
 	char mech[16];
 	int ext;		/* from stats_ext (all fields) or stats */
+	int fine;		/* the line had hist2= (and p999_ns=): qhist is set */
 	uint64_t count, total_ns, min_ns, max_ns, missed;
-	uint64_t p50_ns, p90_ns, p99_ns, avg_ns;
-	uint64_t hist[TK_KRP_BUCKETS];
+	uint64_t p50_ns, p90_ns, p99_ns, p999_ns, avg_ns;
+	uint64_t hist[TK_KRP_BUCKETS];	/* log2: 2^i <= d < 2^(i+1) ns */
+	uint64_t qhist[TK_KRP_QEDGES + 1];
 };
 
 struct tk_krp {
@@ -83,6 +99,10 @@ struct tk_krp {
 	unsigned int bad;	/* lines dropped: malformed, bad name, dup */
 };
 
+/* E_j in ns, j < TK_KRP_QEDGES (see TK_KRP_QEDGES). */
+uint64_t tk_krp_qedge_ns(unsigned int j);
+/* The lowest duration (ns) of hist2's bucket b, b < TK_KRP_FINE. */
+uint64_t tk_krp_fine_lo(unsigned int b);
 /* stats_ext lines (see docs/metrics.md); text modified in place. */
 int tk_parse_krp_ext(char *text, struct tk_krp *k);
 /* seed format "<name>:<avg_ns>:<count>" */

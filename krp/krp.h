@@ -6,6 +6,7 @@
 #ifndef _KRP_H
 #define _KRP_H
 
+#include <linux/atomic.h>
 #include <linux/kprobes.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
@@ -19,13 +20,17 @@ enum krp_mech {
 	KRP_MECH_FPROBE,
 };
 
-/* Per-CPU accumulators of one function.  Only this_cpu_*() ops write them. */
+/*
+ * Per-CPU accumulators of one function.  Only this_cpu_*() ops write them.
+ * hist[] holds each bucket's count modulo KRP_WRAP; the wraps are in the
+ * function's shared hist_hi[] (see krp_util.h for the layout and sizes).
+ */
 struct krp_pcpu {
 	u64 count;
 	u64 total_ns;
 	u64 min_ns;	/* U64_MAX until the first call */
 	u64 max_ns;
-	u64 hist[KRP_HIST];
+	u16 hist[KRP_BUCKETS];
 };
 
 /**
@@ -36,6 +41,8 @@ struct krp_pcpu {
  * @mech: how it is probed; KRP_MECH_NONE if registration failed
  * @err: the registration error, for a failed function
  * @pcpu: the accumulators
+ * @hist_hi: per bucket, KRP_WRAP times the number of times a CPU's count of
+ *	it wrapped; KRP_BUCKETS entries, freed with the function
  * @rp: the kretprobe, when @mech is KRP_MECH_KRETPROBE
  * @fp: the fprobe wrapper (krp_fprobe.c), when @mech is KRP_MECH_FPROBE
  */
@@ -46,6 +53,7 @@ struct krp_func {
 	enum krp_mech mech;
 	int err;
 	struct krp_pcpu __percpu *pcpu;
+	atomic64_t *hist_hi;
 	struct kretprobe rp;
 	void *fp;
 };
@@ -75,11 +83,14 @@ static __always_inline u64 krp_now(void)
 static __always_inline void krp_account(struct krp_func *f, u64 start)
 {
 	u64 d = krp_now() - start;
+	unsigned int b = krp_bucket(d);
 	u64 old, prev;
 
 	this_cpu_inc(f->pcpu->count);
 	this_cpu_add(f->pcpu->total_ns, d);
-	this_cpu_inc(f->pcpu->hist[krp_bucket(d)]);
+	/* one increment; once in KRP_WRAP calls of a bucket, a carry */
+	if (unlikely(!this_cpu_inc_return(f->pcpu->hist[b])))
+		atomic64_add(KRP_WRAP, &f->hist_hi[b]);
 	old = this_cpu_read(f->pcpu->min_ns);
 	while (d < old) {
 		prev = this_cpu_cmpxchg(f->pcpu->min_ns, old, d);

@@ -160,6 +160,7 @@ static const char *krp_reason(int err)
 static void krp_func_zero(struct krp_func *f)
 {
 	struct krp_pcpu *p;
+	unsigned int i;
 	int cpu;
 
 	/* Not atomic against calls in flight: a reset is approximate by nature. */
@@ -168,6 +169,8 @@ static void krp_func_zero(struct krp_func *f)
 		memset(p, 0, sizeof(*p));
 		WRITE_ONCE(p->min_ns, U64_MAX);
 	}
+	for (i = 0; i < KRP_BUCKETS; i++)
+		atomic64_set(&f->hist_hi[i], 0);
 }
 
 static struct krp_func *krp_func_new(const char *name)
@@ -178,7 +181,10 @@ static struct krp_func *krp_func_new(const char *name)
 	if (!f)
 		return NULL;
 	f->pcpu = alloc_percpu(struct krp_pcpu);
-	if (!f->pcpu) {
+	f->hist_hi = kcalloc(KRP_BUCKETS, sizeof(*f->hist_hi), GFP_KERNEL);
+	if (!f->pcpu || !f->hist_hi) {
+		free_percpu(f->pcpu);
+		kfree(f->hist_hi);
 		kfree(f);
 		return NULL;
 	}
@@ -233,6 +239,7 @@ static void krp_func_free(struct krp_func *f)
 {
 	krp_func_stop(f);
 	free_percpu(f->pcpu);
+	kfree(f->hist_hi);
 	kfree(f);
 }
 
@@ -250,29 +257,60 @@ struct krp_totals {
 	u64 total_ns;
 	u64 min_ns;
 	u64 max_ns;
-	u64 hist[KRP_HIST];
+	u64 hist[KRP_BUCKETS];
 };
 
-static void krp_func_sum(const struct krp_func *f, struct krp_totals *t)
+/*
+ * One function's totals: every possible CPU's (an offline CPU keeps its
+ * counts) merged; t->hist only when @hist.  The per-CPU counts of a bucket
+ * are its count modulo KRP_WRAP and hist_hi[] the carries, which only grow
+ * (but for a reset): a pass during which a carry landed is read again (at
+ * most 4 passes; carries come once in KRP_WRAP calls of a bucket on a CPU).
+ * What is left is the few instructions between a count's wrap and its
+ * carry: a bucket read then is KRP_WRAP low, that once.
+ */
+static void krp_func_sum(const struct krp_func *f, struct krp_totals *t,
+			 bool hist)
 {
 	const struct krp_pcpu *p;
-	unsigned int i;
+	unsigned int i, pass = 0;
+	u64 s1, s2;
 	int cpu;
 
-	memset(t, 0, sizeof(*t));
+again:
+	t->count = 0;
+	t->total_ns = 0;
 	t->min_ns = U64_MAX;
+	t->max_ns = 0;
+	s1 = 0;
+	if (hist)
+		for (i = 0; i < KRP_BUCKETS; i++) {
+			t->hist[i] = atomic64_read(&f->hist_hi[i]);
+			s1 += t->hist[i];
+		}
 	for_each_possible_cpu(cpu) {
 		p = per_cpu_ptr(f->pcpu, cpu);
 		t->count += READ_ONCE(p->count);
 		t->total_ns += READ_ONCE(p->total_ns);
 		t->min_ns = min(t->min_ns, READ_ONCE(p->min_ns));
 		t->max_ns = max(t->max_ns, READ_ONCE(p->max_ns));
-		for (i = 0; i < KRP_HIST; i++)
-			t->hist[i] += READ_ONCE(p->hist[i]);
+		if (hist)
+			for (i = 0; i < KRP_BUCKETS; i++)
+				t->hist[i] += READ_ONCE(p->hist[i]);
+	}
+	if (hist && ++pass < 4) {
+		s2 = 0;
+		for (i = 0; i < KRP_BUCKETS; i++)
+			s2 += atomic64_read(&f->hist_hi[i]);
+		if (s2 != s1)
+			goto again;
 	}
 	if (t->min_ns == U64_MAX)
 		t->min_ns = 0;
 }
+
+/* Too big for the stack (8 KiB); used under krp_lock. */
+static struct krp_totals krp_tot;
 
 static struct krp_func *krp_find(const char *name)
 {
@@ -289,44 +327,65 @@ static struct krp_func *krp_find(const char *name)
 /* stats: the seed's format, "<name>:<avg ns>:<calls>", profiled functions only. */
 static int krp_stats_fill(struct tk_textfile *tf, struct tk_text *t)
 {
-	struct krp_totals tot;
+	struct krp_totals *tot = &krp_tot;
 	struct krp_func *f;
 
 	mutex_lock(&krp_lock);
 	list_for_each_entry(f, &krp_funcs, node) {
 		if (f->mech == KRP_MECH_NONE)
 			continue;
-		krp_func_sum(f, &tot);
+		krp_func_sum(f, tot, false);
 		tk_text_printf(t, "%s:%llu:%llu\n", f->name,
-			       tot.count ? div64_u64(tot.total_ns, tot.count) : 0,
-			       tot.count);
+			       tot->count ? div64_u64(tot->total_ns, tot->count) : 0,
+			       tot->count);
 	}
 	mutex_unlock(&krp_lock);
 	return 0;
 }
 
+/*
+ * One line per function: counts, p50/p90/p99/p999 from the log-linear
+ * histogram, then hist2= (that histogram, sparse) and hist= (the log2
+ * histogram older readers parse, summed from it) last.
+ */
 static int krp_stats_ext_fill(struct tk_textfile *tf, struct tk_text *t)
 {
-	struct krp_totals tot;
+	static const unsigned int pm[] = { 500, 900, 990, 999 };
+	struct krp_totals *tot = &krp_tot;
+	u64 log2[KRP_HIST];
 	struct krp_func *f;
+	bool first;
 	unsigned int i;
 
 	mutex_lock(&krp_lock);
 	list_for_each_entry(f, &krp_funcs, node) {
 		if (f->mech == KRP_MECH_NONE)
 			continue;
-		krp_func_sum(f, &tot);
+		krp_func_sum(f, tot, true);
 		tk_text_printf(t, "%s target=%s mech=%s", f->name, f->target,
 			       krp_mech_name(f->mech));
 		tk_text_printf(t, " count=%llu total_ns=%llu min_ns=%llu max_ns=%llu missed=%lu",
-			       tot.count, tot.total_ns, tot.min_ns, tot.max_ns,
+			       tot->count, tot->total_ns, tot->min_ns, tot->max_ns,
 			       krp_func_missed(f));
-		tk_text_printf(t, " p50_ns=%llu p90_ns=%llu p99_ns=%llu hist=",
-			       krp_percentile(tot.hist, 50, tot.min_ns, tot.max_ns),
-			       krp_percentile(tot.hist, 90, tot.min_ns, tot.max_ns),
-			       krp_percentile(tot.hist, 99, tot.min_ns, tot.max_ns));
+		for (i = 0; i < ARRAY_SIZE(pm); i++)
+			tk_text_printf(t, " p%u_ns=%llu",
+				       pm[i] == 999 ? 999 : pm[i] / 10,
+				       krp_percentile(tot->hist, pm[i],
+						      tot->min_ns, tot->max_ns));
+		tk_text_printf(t, " hist2=");
+		memset(log2, 0, sizeof(log2));
+		first = true;
+		for (i = 0; i < KRP_BUCKETS; i++) {
+			if (!tot->hist[i])
+				continue;
+			tk_text_printf(t, "%s%u:%llu", first ? "" : ",", i,
+				       tot->hist[i]);
+			first = false;
+			log2[krp_log2_bucket(i)] += tot->hist[i];
+		}
+		tk_text_printf(t, " hist=");
 		for (i = 0; i < KRP_HIST; i++)
-			tk_text_printf(t, "%llu%c", tot.hist[i],
+			tk_text_printf(t, "%llu%c", log2[i],
 				       i == KRP_HIST - 1 ? '\n' : ',');
 	}
 	mutex_unlock(&krp_lock);
@@ -536,16 +595,16 @@ static const char * const krp_keys[] = {
 
 static void krp_snapshot(const struct tk_feature *feat, u64 *vals)
 {
-	struct krp_totals tot;
+	struct krp_totals *tot = &krp_tot;
 	struct krp_func *f;
 
 	mutex_lock(&krp_lock);
 	list_for_each_entry(f, &krp_funcs, node) {
 		if (f->mech == KRP_MECH_NONE)
 			continue;
-		krp_func_sum(f, &tot);
+		krp_func_sum(f, tot, false);
 		vals[0]++;
-		vals[1] += tot.count;
+		vals[1] += tot->count;
 	}
 	mutex_unlock(&krp_lock);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * krp_util.c - krp's pure logic: splitting "a,b,c" name lists, parsing the
- * funcs control file's commands, and the log2 histogram arithmetic.  No
+ * funcs control file's commands, and the latency histogram's arithmetic.  No
  * kernel state here, so tests/unit builds this file on the host.
  */
 #include <linux/errno.h>
@@ -121,55 +121,84 @@ int krp_parse_cmd(const char *buf, size_t len, enum krp_cmd *cmd,
 }
 
 /**
- * krp_bucket() - the log2 histogram bucket of a duration
- * @ns: duration in ns
+ * krp_bucket_lo() - the shortest duration a histogram bucket holds
+ * @b: the bucket, 0..KRP_BUCKETS - 1
  *
- * Return: i with 2^i <= @ns < 2^(i+1), 0 for @ns < 2, at most KRP_HIST - 1.
+ * Return: the bucket's lower bound in ns.
  */
-unsigned int krp_bucket(u64 ns)
+u64 krp_bucket_lo(unsigned int b)
 {
-	unsigned int b = 0;
+	unsigned int s = b < 2 * KRP_SUB ? 0 : (b >> KRP_SUB_BITS) - 1;
 
-	while (ns >>= 1)
-		b++;
-	return b < KRP_HIST ? b : KRP_HIST - 1;
+	return (u64)(b - (s << KRP_SUB_BITS)) << s;
 }
 
 /**
- * krp_percentile() - a percentile from a log2 histogram
- * @hist: KRP_HIST bucket counts
- * @pct: the percentile, 1..100
+ * krp_bucket_width() - the width of a histogram bucket
+ * @b: the bucket, 0..KRP_BUCKETS - 1
+ *
+ * Return: the bucket's width in ns (the last bucket also holds everything
+ * beyond).
+ */
+u64 krp_bucket_width(unsigned int b)
+{
+	return 1ULL << (b < 2 * KRP_SUB ? 0 : (b >> KRP_SUB_BITS) - 1);
+}
+
+/**
+ * krp_log2_bucket() - the log2 bucket (stats_ext's hist=) a bucket lies in
+ * @b: the bucket, 0..KRP_BUCKETS - 1
+ *
+ * No bucket straddles a power of two, so the log2 histogram is the sum of
+ * the fine one; durations of 2^35 ns and longer all land in log2 bucket 35.
+ *
+ * Return: i with 2^i <= every duration in @b < 2^(i+1), 0 for 0 and 1 ns.
+ */
+unsigned int krp_log2_bucket(unsigned int b)
+{
+	u64 lo = krp_bucket_lo(b);
+
+	return lo > 1 ? fls64(lo) - 1 : 0;
+}
+
+/**
+ * krp_percentile() - a percentile from the log-linear histogram
+ * @hist: KRP_BUCKETS bucket counts
+ * @permille: the percentile in thousandths, 1..1000 (990 for p99)
  * @min: smallest duration seen
  * @max: largest duration seen
  *
- * The answer is the inclusive upper bound (2^(i+1) - 1 ns) of the bucket
- * holding the call of rank ceil(count * pct / 100), clamped to [@min, @max]:
- * never below the true percentile, and less than twice it.
+ * The answer is the midpoint of the bucket holding the call of rank
+ * ceil(count * @permille / 1000), clamped to [@min, @max]: within 1/64 of
+ * the true percentile (see krp_util.h).  In the last bucket, @max.
  *
  * Return: the percentile in ns, 0 for an empty histogram.
  */
-u64 krp_percentile(const u64 *hist, unsigned int pct, u64 min, u64 max)
+u64 krp_percentile(const u64 *hist, unsigned int permille, u64 min, u64 max)
 {
-	u64 count = 0, cum = 0, rank, ub;
+	u64 count = 0, cum = 0, rank, v;
 	unsigned int i;
 
-	for (i = 0; i < KRP_HIST; i++)
+	for (i = 0; i < KRP_BUCKETS; i++)
 		count += hist[i];
 	if (!count)
 		return 0;
-	/* ceil(count * pct / 100) without overflow for any count */
-	rank = count / 100 * pct + ((count % 100) * pct + 99) / 100;
+	/* ceil(count * permille / 1000) without overflow for any count */
+	rank = count / 1000 * permille + ((count % 1000) * permille + 999) / 1000;
 	if (!rank)
 		rank = 1;
-	for (i = 0; i < KRP_HIST - 1; i++) {
+	for (i = 0; i < KRP_BUCKETS - 1; i++) {
 		cum += hist[i];
 		if (cum >= rank)
 			break;
 	}
-	ub = (2ULL << i) - 1;
-	if (ub > max)
-		ub = max;
-	if (ub < min)
-		ub = min;
-	return ub;
+	if (i == KRP_BUCKETS - 1)
+		v = max;
+	else
+		v = krp_bucket_lo(i) + krp_bucket_width(i) / 2;
+	if (v > max)
+		v = max;
+	if (v < min)
+		v = min;
+	return v;
 }

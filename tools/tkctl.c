@@ -511,8 +511,8 @@ static int stats_krp(json_t *out)
 		return -1;
 	}
 	if (!json_out)
-		printf("%-28s %10s %10s %10s %10s %10s %10s %10s %8s\n", "FUNCTION", "CALLS",
-		       "AVG", "MIN", "P50", "P90", "P99", "MAX", "MISSED");
+		printf("%-28s %10s %10s %10s %10s %10s %10s %10s %10s %8s\n", "FUNCTION",
+		       "CALLS", "AVG", "MIN", "P50", "P90", "P99", "P99.9", "MAX", "MISSED");
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		uint64_t avg;
 
@@ -521,19 +521,25 @@ static int stats_krp(json_t *out)
 		avg = row.count ? row.total_ns / row.count : 0;
 		n++;
 		if (json_out) {
-			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+			json_t *r = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 				"function", row.name, "target", row.target, "mech", row.mech,
 				"calls", (json_int_t)row.count, "total_ns", (json_int_t)row.total_ns,
 				"avg_ns", (json_int_t)avg, "min_ns", (json_int_t)row.min_ns,
 				"p50_ns", (json_int_t)row.p50, "p90_ns", (json_int_t)row.p90,
 				"p99_ns", (json_int_t)row.p99, "max_ns", (json_int_t)row.max_ns,
-				"missed", (json_int_t)row.missed));
+				"missed", (json_int_t)row.missed);
+
+			if (row.has_p999)
+				json_object_set_new(r, "p999_ns", json_integer((json_int_t)row.p999));
+			json_array_append_new(arr, r);
 			continue;
 		}
-		printf("%-28s %10" PRIu64 " %10s %10s %10s %10s %10s %10s %8" PRIu64 "\n", row.name,
-		       row.count, tk_fmt_ns(avg, b[0], 32), tk_fmt_ns(row.min_ns, b[1], 32),
+		printf("%-28s %10" PRIu64 " %10s %10s %10s %10s %10s %10s %10s %8" PRIu64 "\n",
+		       row.name, row.count, tk_fmt_ns(avg, b[0], 32), tk_fmt_ns(row.min_ns, b[1], 32),
 		       tk_fmt_ns(row.p50, b[2], 32), tk_fmt_ns(row.p90, b[3], 32),
-		       tk_fmt_ns(row.p99, b[4], 32), tk_fmt_ns(row.max_ns, b[5], 32), row.missed);
+		       tk_fmt_ns(row.p99, b[4], 32),
+		       row.has_p999 ? tk_fmt_ns(row.p999, b[6], 32) : "-",
+		       tk_fmt_ns(row.max_ns, b[5], 32), row.missed);
 	}
 	free(text);
 	if (out)
@@ -881,7 +887,7 @@ static const struct {
 	{ "status", "tkctl [--json] status\n"
 	  "  Every module: loaded, refcount, users, parameters, a health line.\n" },
 	{ "stats", "tkctl [--json] stats [FEATURE]\n"
-	  "  krp: calls, avg, min, p50, p90, p99, max, missed per function;\n"
+	  "  krp: calls, avg, min, p50, p90, p99, p99.9, max, missed per function;\n"
 	  "  kmp and leaksim: their counters.\n" },
 	{ "krp", "tkctl krp add|del SYM...   change what krp profiles (root)\n"
 	  "tkctl krp reset [SYM...]    zero counters (root)\n"

@@ -53,6 +53,8 @@ struct tk_krp_row {
 	char target[160];
 	char mech[16];
 	uint64_t count, total_ns, min_ns, max_ns, missed, p50, p90, p99;
+	uint64_t p999;		/* valid when has_p999: krp with hist2= */
+	int has_p999;
 	uint64_t hist[40];
 };
 

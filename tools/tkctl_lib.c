@@ -181,6 +181,8 @@ int tk_parse_krp_row(const char *line, struct tk_krp_row *row)
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (tk_field_u64(line, keys[i], vals[i]))
 			return -1;
+	/* only a krp with the log-linear histogram (hist2=) gives p999 */
+	row->has_p999 = !tk_field_u64(line, "p999_ns", &row->p999);
 	p = strstr(line, " hist=");
 	if (!p)
 		return -1;

@@ -3,8 +3,11 @@
  * tkload - make known system calls for the profiler tests and benchmarks.
  *
  *   tkload getpid N           N getpid(2) calls; prints ns per call
- *   tkload sleep N USEC       N clock_nanosleep(2) of USEC us; prints the
- *                             mean ns per call measured around each call
+ *   tkload sleep N USEC[,USEC...] [FILE]
+ *                             N clock_nanosleep(2) of USEC us (cycling
+ *                             through the list); prints the mean ns per
+ *                             call measured around each call, and writes
+ *                             each call's ns to FILE, one a line
  *   tkload spin SECONDS       getpid(2) in a loop for SECONDS
  *   tkload udp N [BATCHES]    N send(2)+recv(2) pairs of a 64-byte datagram
  *                             over loopback (a UDP socket connected to
@@ -245,16 +248,42 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc >= 4 && !strcmp(argv[1], "sleep")) {
-		struct timespec req;
-		long usec = atol(argv[3]);
+		long usec[64], nu = 0;
+		const char *p = argv[3];
+		FILE *out = NULL;
+		long long d;
+		char *end;
 
+		while (nu < 64) {
+			usec[nu++] = strtol(p, &end, 10);
+			if (*end != ',')
+				break;
+			p = end + 1;
+		}
+		if (argc >= 5) {
+			out = fopen(argv[4], "w");
+			if (!out) {
+				perror(argv[4]);
+				return 1;
+			}
+		}
 		n = atol(argv[2]);
-		req.tv_sec = usec / 1000000;
-		req.tv_nsec = (usec % 1000000) * 1000;
 		for (i = 0; i < n; i++) {
+			struct timespec req = {
+				.tv_sec = usec[i % nu] / 1000000,
+				.tv_nsec = (usec[i % nu] % 1000000) * 1000,
+			};
+
 			t0 = now_ns();
 			clock_nanosleep(CLOCK_MONOTONIC, 0, &req, NULL);
-			sum += now_ns() - t0;
+			d = now_ns() - t0;
+			sum += d;
+			if (out)
+				fprintf(out, "%lld\n", d);
+		}
+		if (out && fclose(out)) {
+			perror(argv[4]);
+			return 1;
 		}
 		printf("calls=%ld mean_ns=%lld\n", n, n ? sum / n : 0);
 		return 0;
@@ -280,7 +309,7 @@ int main(int argc, char **argv)
 		return tcp_recv(atoi(argv[2]), argv[3]);
 	if (argc >= 6 && !strcmp(argv[1], "tcpsend"))
 		return tcp_send(atoi(argv[2]), atol(argv[3]), argv[4], atol(argv[5]));
-	fprintf(stderr, "usage: tkload getpid N | sleep N USEC | spin SECONDS | udp N [BATCHES]\n"
+	fprintf(stderr, "usage: tkload getpid N | sleep N USEC[,USEC...] [FILE] | spin SECONDS | udp N [BATCHES]\n"
 		"       tkload tcprecv PORT READY | tcpsend PORT N MARK SECS\n"
 		"       tkload udpforks N BYTES PORT | udpsend PORT N CHUNK MARK\n");
 	return 2;

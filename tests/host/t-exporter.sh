@@ -95,7 +95,19 @@ is "$(metric "$tmp/m.txt" qeexo_interrupts_total)" 4242 "interrupts as a _total 
 is "$(metric "$tmp/m.txt" 'qeexo_cpu_seconds_total{cpu="1",mode="idle"}')" 11.236 "per-CPU idle seconds"
 is "$(metric "$tmp/m.txt" qeexo_load1)" 0.31 "load1"
 is "$(metric "$tmp/m.txt" qeexo_feature_leaksim_kmalloc_dropped)" 3 "feature field as qeexo_feature_<key>"
-is "$(metric "$tmp/m.txt" 'qeexo_krp_duration_seconds_bucket{function="sys_getpid",le="0.000000255"}')" 610 "krp histogram: cumulative log2 buckets, le in seconds"
+is "$(metric "$tmp/m.txt" 'qeexo_krp_duration_seconds_bucket{function="sys_getpid",le="0.000000255"}')" 610 "krp histogram: cumulative buckets, le in seconds (an octave bound: under 256 ns)"
+is "$(metric "$tmp/m.txt" 'qeexo_krp_duration_seconds_bucket{function="sys_getpid",le="0.000000159"}')" 310 "krp histogram from hist2: a quarter-octave bound (under 160 ns)"
+is "$(metric "$tmp/m.txt" 'qeexo_krp_duration_seconds_bucket{function="sys_getpid",le="60.129542143"}')" 1000 "the last fixed bound: 2^35 * 1.75 ns - 1 ns"
+is "$(grep -c '^qeexo_krp_duration_seconds_bucket{function="sys_getpid",' "$tmp/m.txt")" 121 "120 fixed bounds and +Inf for a function with hist2"
+is "$(grep -c '^qeexo_krp_duration_seconds_bucket{function="vfs_read",' "$tmp/m.txt")" 31 "a log2-only line (no hist2): the 30 octave bounds and +Inf"
+# the same bounds on every host: 2^k (1 + q/4) ns - 1 ns, k = 6..35, q = 0..3
+want=$(awk 'BEGIN {for (k = 6; k <= 35; k++) for (q = 0; q < 4; q++) printf "%.0f\n", 2 ^ k * (4 + q) / 4 - 1}')
+got=$(sed -n 's/^qeexo_krp_duration_seconds_bucket{function="sys_getpid",le="\([0-9.]*\)"}.*/\1/p' "$tmp/m.txt" |
+	awk '{split($1, p, "."); f = p[2]; while (length(f) < 9) f = f "0"; printf "%.0f\n", p[1] * 1000000000 + f}')
+is "$(md5sum <<<"$got")" "$(md5sum <<<"$want")" "krp histogram bounds are exactly the documented fixed ones"
+is "$(metric "$tmp/m.txt" 'qeexo_krp_duration_seconds_bucket{function="vfs_read",le="0.000002047"}')" 40 "a log2-only line keeps its octave counts"
+is "$(metric "$tmp/m.txt" 'qeexo_krp_duration_percentile_seconds{function="sys_getpid",percentile="99.9"}')" 0.000009 "krp p99.9 from p999_ns"
+is "$(grep -c 'qeexo_krp_duration_percentile_seconds{function="vfs_read",percentile="99.9"}' "$tmp/m.txt")" 0 "no p99.9 from a log2-only line"
 is "$(metric "$tmp/m.txt" 'qeexo_krp_duration_seconds_bucket{function="sys_getpid",le="+Inf"}')" 1000 "krp histogram +Inf = count"
 is "$(metric "$tmp/m.txt" 'qeexo_krp_duration_seconds_sum{function="sys_getpid"}')" 0.00025 "krp histogram sum in seconds"
 is "$(metric "$tmp/m.txt" 'qeexo_krp_missed_total{function="sys_getpid"}')" 2 "krp missed counter"

@@ -82,6 +82,10 @@ is "$(jq -r '"\(.irqstat.seed_irq) \(.irqstat.seed_count) \(.irqstat.untracked)"
 is "$(jq -r '.snapshot | "\(.net_rx_bytes) \(.net_rx_packets) \(.net_tx_bytes) \(.net_tx_packets)"' <<<"$o")" \
 	"123459789 98795 23459789 45708" "network totals of the snapshot"
 is "$(jq -r '.krp.functions[0] | "\(.name) \(.count) \(.hist[7])"' <<<"$o")" "sys_getpid 1000 600" "krp stats with histogram"
+is "$(jq -r '.krp.functions[0] | "\(.p999_ns) \(.hist_q | length) \(.hist_q[4]) \(.hist_q[5]) \(.hist_q | add)"' <<<"$o")" \
+	"9000 121 10 300 1000" "krp p999 and the fixed-bound histogram (hist_q) from hist2"
+is "$(jq -c '.krp.functions[1] | [has("p999_ns"), has("hist_q"), .hist[10]]' <<<"$o")" "[false,false,40]" \
+	"a log2-only line: no p999, no hist_q"
 is "$(jq -r .kmp.tracked_bytes <<<"$o")" 69632 "kmp counters"
 is "$(jq -r .kmp.scan_possible_leak <<<"$o")" 2 "kmp scan with --kmp-scan"
 is "$(jq -r .kmp.scan_skipped_pages <<<"$o")" 3 "kmp scan: skipped pages"

@@ -13,7 +13,7 @@ trap 'rm -rf "$fx"' EXIT
 mkdir -p "$fx/sys/class/qeexo/profiler" "$fx/sys/class/qeexo/leaksim" "$fx/sys/class/qeexo/telemetry" "$fx/proc"
 hist="0,0,0,0,0,0,0,0,0,5,7,1$(printf ',0%.0s' $(seq 28))"
 cat >"$fx/sys/class/qeexo/profiler/stats_ext" <<EOT
-sys_getpid target=__x64_sys_getpid mech=fprobe count=13 total_ns=18473 min_ns=900 max_ns=4000 missed=2 p50_ns=1023 p90_ns=2047 p99_ns=4000 hist=$hist
+sys_getpid target=__x64_sys_getpid mech=fprobe count=13 total_ns=18473 min_ns=900 max_ns=4000 missed=2 p50_ns=1023 p90_ns=2047 p99_ns=4000 p999_ns=4000 hist2=184:5,206:7,254:1 hist=$hist
 vfs_read target=vfs_read mech=kretprobe count=0 total_ns=0 min_ns=0 max_ns=0 missed=0 p50_ns=0 p90_ns=0 p99_ns=0 hist=$(printf '0,%.0s' $(seq 39))0
 EOT
 printf '7\n' >"$fx/sys/class/qeexo/leaksim/kmalloc_dropped"
@@ -30,14 +30,15 @@ EOT
 export TKCTL_SYSFS_ROOT=$fx/sys TKCTL_PROC_ROOT=$fx/proc
 
 out=$("$TKCTL" stats krp)
-ok "$(grep -Ec '^sys_getpid +13 +1.42 us +900 ns +1.02 us +2.05 us +4.00 us +4.00 us +2$' <<<"$out" | grep -qx 1; echo $?)" "stats krp: one formatted row per function"
-ok "$(grep -Ec '^vfs_read +0 +0 ns' <<<"$out" | grep -qx 1; echo $?)" "a function with no calls"
+ok "$(grep -Ec '^sys_getpid +13 +1.42 us +900 ns +1.02 us +2.05 us +4.00 us +4.00 us +4.00 us +2$' <<<"$out" | grep -qx 1; echo $?)" "stats krp: one formatted row per function, with p99.9"
+ok "$(grep -Ec '^vfs_read +0 +0 ns +0 ns +0 ns +0 ns +0 ns +- +0 ns +0$' <<<"$out" | grep -qx 1; echo $?)" "a function with no calls, from a krp without p999: p99.9 is -"
 j=$("$TKCTL" --json stats)
 t "--json stats: krp rows and leaksim counter" python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
 r = d["krp"][0]
 assert r["function"] == "sys_getpid" and r["avg_ns"] == 1421 and r["missed"] == 2 and r["p90_ns"] == 2047
+assert r["p999_ns"] == 4000 and "p999_ns" not in d["krp"][1]
 assert d["leaksim"]["kmalloc_dropped"] == 7
 ' "$j"
 out=$("$TKCTL" stats irqstat)

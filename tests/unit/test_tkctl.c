@@ -60,6 +60,13 @@ static void test_krp_row(void)
 	ok(r.count == 13 && r.total_ns == 18473 && r.min_ns == 900 && r.max_ns == 4000 &&
 	   r.missed == 2 && r.p50 == 1023 && r.p90 == 2047 && r.p99 == 4000, "numbers");
 	ok(r.hist[9] == 5 && r.hist[10] == 7 && r.hist[11] == 1 && r.hist[39] == 0, "histogram");
+	ok(!r.has_p999, "no p999 in a log2-only line");
+	strcpy(line, "sys_getpid target=__x64_sys_getpid mech=fprobe count=13 total_ns=18473 "
+	       "min_ns=900 max_ns=4000 missed=2 p50_ns=1488 p90_ns=1488 p99_ns=4000 p999_ns=4000 "
+	       "hist2=184:5,206:7,254:1 "
+	       "hist=0,0,0,0,0,0,0,0,0,5,7,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n");
+	ok(tk_parse_krp_row(line, &r) == 0 && r.has_p999 && r.p999 == 4000 && r.p50 == 1488 &&
+	   r.hist[10] == 7, "a line with hist2 and p999");
 	strcpy(line, "sys_getpid target=x mech=fprobe count=1 total_ns=1 min_ns=1 max_ns=1 "
 	       "missed=0 p50_ns=1 p90_ns=1 p99_ns=1 hist=1,2");
 	ok(tk_parse_krp_row(line, &r) == -1, "short histogram rejected");

@@ -82,6 +82,51 @@ static void test_krp(void)
 	tk_krp_free(&k);
 }
 
+/* stats_ext lines with hist2= (the log-linear histogram) and p999_ns=. */
+static void test_krp_hist2(void)
+{
+	static const char z40[] = "hist=0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0";
+	char ext[2048];
+	struct tk_krp k = { 0 };
+	uint64_t sum = 0;
+	unsigned int j, b, bad = 0;
+
+	/* 150, 200 ns; 1 ms (bucket 509); 60.2 s and 100 s (bucket 1023) */
+	snprintf(ext, sizeof(ext),
+		 "a target=x mech=fprobe count=9 p999_ns=77 hist2=101:3,114:2,509:1,1023:3 %s\n"
+		 "empty target=x mech=fprobe count=0 p999_ns=0 hist2= %s\n"
+		 "desc target=x mech=fprobe count=2 hist2=114:1,101:1 %s\n"
+		 "dupb target=x mech=fprobe count=2 hist2=101:1,101:1 %s\n"
+		 "big target=x mech=fprobe count=1 hist2=1024:1 %s\n"
+		 "nocolon target=x mech=fprobe count=1 hist2=5 %s\n"
+		 "old target=x mech=fprobe count=0 %s\n", z40, z40, z40, z40, z40, z40, z40);
+	ok(tk_parse_krp_ext(ext, &k) == 0, "parse stats_ext with hist2");
+	ok(k.n == 3 && k.bad == 4, "descending, repeated, out-of-range and malformed hist2 dropped (%zu, %u)",
+	   k.n, k.bad);
+	ok(k.fn[0].fine && k.fn[0].p999_ns == 77, "hist2 and p999_ns read");
+	/* E_j: 64 80 96 112 | 128 160 192 224 | ...; 150 in [128, 160): slot 5 */
+	ok(k.fn[0].qhist[5] == 3 && k.fn[0].qhist[7] == 2, "150 ns and 200 ns in their quarter-octave slots");
+	/* 1 ms = 999424..1015807: 2^19 * 1.75 = 917504 <= d < 2^20: slot 4 * 13 + 3 + 1 */
+	ok(k.fn[0].qhist[56] == 1, "1 ms in [917504, 1048576) ns");
+	ok(k.fn[0].qhist[TK_KRP_QEDGES] == 3, "the last bucket beyond the last bound");
+	for (j = 0; j <= TK_KRP_QEDGES; j++)
+		sum += k.fn[0].qhist[j];
+	ok(sum == 9, "every call in one slot (%llu)", (unsigned long long)sum);
+	ok(k.fn[1].fine && k.fn[1].qhist[0] == 0, "an empty hist2 is a histogram with nothing in it");
+	ok(!strcmp(k.fn[2].name, "old") && !k.fn[2].fine, "a line without hist2 is the log2 format");
+	ok(tk_krp_qedge_ns(0) == 64 && tk_krp_qedge_ns(1) == 80 && tk_krp_qedge_ns(4) == 128 &&
+	   tk_krp_qedge_ns(TK_KRP_QEDGES - 1) == 60129542144ULL, "fixed bounds");
+	/* every fixed bound is the start of a hist2 bucket */
+	for (j = 0; j < TK_KRP_QEDGES; j++) {
+		for (b = 0; b < TK_KRP_FINE; b++)
+			if (tk_krp_fine_lo(b) == tk_krp_qedge_ns(j))
+				break;
+		bad += b == TK_KRP_FINE;
+	}
+	ok(!bad, "every fixed bound is a hist2 bucket edge (%u not)", bad);
+	tk_krp_free(&k);
+}
+
 static void test_irqstat(void)
 {
 	char irqs[] =
@@ -190,6 +235,7 @@ int main(void)
 	test_numbers();
 	test_telemetry();
 	test_krp();
+	test_krp_hist2();
 	test_irqstat();
 	test_events();
 	return tap_done();
