@@ -67,7 +67,7 @@
  * vector's handler may interrupt another row's without harm.  The rows and
  * their sources: irqstat_rows[].
  *
- * Seed mode (irq=N, seed 000).  A handler added to line N with
+ * Shared-handler mode (irq=N).  A handler added to line N with
  * request_irq(IRQF_SHARED) counts per CPU and returns IRQ_NONE, so the
  * line's own driver still handles the interrupt.  All-IRQ mode keeps
  * running: the line then shows calls = 2 x count and irqstat's own handler

@@ -21,7 +21,7 @@
  *                    whose fields are those of qeexo:msg
  *
  * last_ns shows the mean ns per call of the last bench_* command, with
- * two decimals.  The seed 004 names (<tkcore/native.h>) are used by the
+ * two decimals.  The <tkcore/native.h> names are used by the
  * "unregistered" case.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -138,7 +138,7 @@ static int tks_emit_bad(const char *kind)
 	if (!strcmp(kind, "event")) {
 		ret = tk_telemetry_msg(tks_prod, "no spaces", "{}");
 	} else if (!strcmp(kind, "json")) {
-		/* Seed 004's own example: a bare key is not JSON. */
+		/* A bare key is not JSON. */
 		ret = tk_telemetry_msg(tks_prod, "x", "{ hello_world: true }");
 	} else if (!strcmp(kind, "big")) {
 		/* A valid object, one byte over the limit. */

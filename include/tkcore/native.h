@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * native.h - seed 004's telemetry calls, as thin wrappers over tkcore's
+ * native.h - the <linux/telemetry/native.h> calls, as thin wrappers over tkcore's
  * event API (<tkcore/events.h>), for code written against
  * <linux/telemetry/native.h>:
  *
@@ -13,7 +13,7 @@
  * The producer is named by its id at every call, which costs a lookup; new
  * code should keep the handle tk_telemetry_register() returns.  Return
  * values, errors and calling contexts are those of events.h.  Note that the
- * payload must be real JSON: seed 004's own example "{ hello_world: true }"
+ * payload must be real JSON: "{ hello_world: true }"
  * (a bare key) is rejected with -EBADMSG.
  *
  * Only include this in code that wants these short global names.

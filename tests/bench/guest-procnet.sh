@@ -3,8 +3,8 @@
 # procnet overhead, in one boot: ns per loopback UDP send+recv pair
 # (tkload udp) with nothing attached, with procnet=1, and with krp timing
 # the functions procnet hooks (two probes per pair, as procnet has two
-# hooks).  Reports procnet's added cost as a ratio to krp's (issue 5: "keep
-# their per-packet cost as small as krp's").
+# hooks).  Reports procnet's added cost as a ratio to krp's (the goal: a
+# per-packet cost as small as krp's).
 #   6.1: procnet = kretprobes on __sock_sendmsg and sock_recvmsg; krp
 #        (kretprobe) probes the same two functions.
 #   6.12: procnet = the sock_send_length/sock_recv_length tracepoints; krp

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# The telemetry event API (issue 9) end to end with the sample producer
+# The telemetry event API end to end with the sample producer
 # tksample: files, /dev/qeexo_events (N in = N out, in order, valid JSON,
 # poll, exclusive open), the qeexo tracepoints in tracefs, rejected calls and
 # their counters, overload with a stalled reader, unload mid-stream.

@@ -10,7 +10,7 @@
 
 static void test_uuid(void)
 {
-	ok(tk_ev_uuid_check("00000000-1111-2222-3333-444444444444") == 0, "seed 004's id");
+	ok(tk_ev_uuid_check("00000000-1111-2222-3333-444444444444") == 0, "an 8-4-4-4-12 id of digits");
 	ok(tk_ev_uuid_check("6ba7b810-9dad-11d1-80b4-00c04fd430c8") == 0, "lower case");
 	ok(tk_ev_uuid_check("6BA7B810-9DAD-11D1-80B4-00C04FD430C8") == 0, "upper case");
 	ok(tk_ev_uuid_check("6ba7b810-9dad-11d1-80b4-00c04fd430c") == -EINVAL, "one digit short");
@@ -86,7 +86,7 @@ static void test_json(void)
 	ok(J("[]") == -EBADMSG, "array at top level");
 	ok(J("1") == -EBADMSG, "number at top level");
 	ok(J("\"x\"") == -EBADMSG, "string at top level");
-	ok(J("{ hello_world: true }") == -EBADMSG, "seed 004's bare key");
+	ok(J("{ hello_world: true }") == -EBADMSG, "a bare key");
 	ok(J("{\"a\":1,}") == -EBADMSG, "trailing comma in object");
 	ok(J("{\"a\":[1,]}") == -EBADMSG, "trailing comma in array");
 	ok(J("{\"a\":1}{}") == -EBADMSG, "two objects");
