@@ -60,7 +60,7 @@ for kver in $(scripts/kernels.sh); do
 		W=1 C=2 CHECK=sparse modules >"$log" 2>&1; then
 		cat "$log"; fail=1
 	fi
-	if grep -E 'warning:|error:' "$log"; then
+	if grep -Ei 'warning:|error:' "$log"; then
 		fail=1
 	fi
 	rm -f "$log"

@@ -37,15 +37,16 @@ if [[ ! -e $dir/done ]]; then
 	mkdir -p "$dir"
 	log "building in $dir (tens of minutes on 2 cores); log: $dir/build.log"
 	exec 3>&2
+	# (set -e does not act left of ||: every step is chained with &&)
 	{
-		mkdir -p "$tree"
-		tar -xf "$tarball" -C "$tree" --strip-components=1
-		make -C "$tree" -s ARCH=x86_64 tinyconfig
-		"$tree/scripts/kconfig/merge_config.sh" -m -O "$tree" "$tree/.config" "$frag"
-		make -C "$tree" -s ARCH=x86_64 olddefconfig
-		check_frag "$frag" "$tree/.config" || exit 1
-		make -C "$tree" -s -j"$(nproc)" ARCH=x86_64 bzImage modules
-		rm -rf "$dir/root"
+		mkdir -p "$tree" &&
+		tar -xf "$tarball" -C "$tree" --strip-components=1 &&
+		make -C "$tree" -s ARCH=x86_64 tinyconfig &&
+		"$tree/scripts/kconfig/merge_config.sh" -m -O "$tree" "$tree/.config" "$frag" &&
+		make -C "$tree" -s ARCH=x86_64 olddefconfig &&
+		check_frag "$frag" "$tree/.config" &&
+		make -C "$tree" -s -j"$(nproc)" ARCH=x86_64 bzImage modules &&
+		rm -rf "$dir/root" &&
 		make -C "$tree" -s ARCH=x86_64 INSTALL_MOD_PATH="$dir/root" modules_install
 	} >"$dir/build.log" 2>&1 || { tail -n 30 "$dir/build.log" >&2; log "build failed"; exit 1; }
 	echo "$(( $(date +%s) - t0 ))" > "$dir/build-seconds"

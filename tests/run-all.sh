@@ -93,7 +93,7 @@ fi
 # Seconds each guest test file took on the debug kernel (7 Dec 2026, a
 # loaded host; a file not listed counts 120).  A Debian kernel's boot runs
 # the t-*.sh in a quarter (6.1) to a third (6.12) of their debug time.
-declare -A cost=([t-krp.sh]=780 [t-kmp.sh]=540 [t-stress.sh]=340
+declare -A cost=([t-krp.sh]=380 [t-kmp.sh]=540 [t-stress.sh]=340
 	[t-kmonpro.sh]=300 [t-tkctl.sh]=175 [t-core.sh]=160 [t-irqstat.sh]=135
 	[t-events.sh]=110 [t-exporter.sh]=105 [t-install.sh]=60
 	[t-hotplug.sh]=40 [t-leaksim.sh]=20
