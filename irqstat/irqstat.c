@@ -971,6 +971,7 @@ static int irqstat_alloc_lines(void)
 
 static int irqstat_seed_attach(unsigned int irq)
 {
+	unsigned long flags;
 	int ret;
 
 	if (irq >= tk_nr_irqs()) {
@@ -997,11 +998,24 @@ static int irqstat_seed_attach(unsigned int irq)
 	/*
 	 * Sharing requires the same trigger type as the line's: ask for the
 	 * one it has.  IRQF_PROBE_SHARED: we report a mismatch ourselves.
+	 * IRQF_NO_THREAD: the handler only counts, in hard interrupt context
+	 * on every kernel; forced into a thread (PREEMPT_RT, threadirqs) it
+	 * would run once per wake-up of its thread, and wake-ups that come
+	 * while the thread waits for a CPU are merged into one.
 	 */
-	ret = request_irq(irq, irqstat_seed_handler,
-			  IRQF_SHARED | IRQF_PROBE_SHARED |
-			  (irq_get_trigger_type(irq) & IRQF_TRIGGER_MASK),
-			  "irqstat", &irqstat_seed_dev);
+	flags = IRQF_SHARED | IRQF_PROBE_SHARED | IRQF_NO_THREAD |
+		(irq_get_trigger_type(irq) & IRQF_TRIGGER_MASK);
+	ret = request_irq(irq, irqstat_seed_handler, flags, "irqstat",
+			  &irqstat_seed_dev);
+	/*
+	 * Sharing also requires the same IRQF_ONESHOT as the line's handler,
+	 * which a threaded one (or one forced into a thread) has: retry
+	 * with it.  It asks nothing of a handler without a thread.
+	 */
+	if (ret == -EBUSY)
+		ret = request_irq(irq, irqstat_seed_handler,
+				  flags | IRQF_ONESHOT, "irqstat",
+				  &irqstat_seed_dev);
 	if (ret == -EBUSY)
 		pr_err("irq=%u: line is not shareable (its handler did not ask for IRQF_SHARED, or flags differ): EBUSY\n",
 		       irq);
