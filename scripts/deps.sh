@@ -3,8 +3,8 @@
 # (scripts/deps.sh [--bench]):
 # build tools, QEMU, busybox, kmod/libkmod, sparse, and the kernels CI boots
 # (Debian's 6.1, the newest 6.12 and the newest 6.12 PREEMPT_RT) with their
-# headers.  Does nothing when
-# everything is already there, so `make check` can always call it.
+# headers.  Does nothing when everything is already there, so `make check`
+# can always call it.
 set -euo pipefail
 
 PKGS=(build-essential bc flex bison libelf-dev libssl-dev dwarves
@@ -14,7 +14,7 @@ PKGS=(build-essential bc flex bison libelf-dev libssl-dev dwarves
 PKGS+=(libmicrohttpd-dev curl jq prometheus)
 # packaging: DKMS builds (tests/host/t-install.sh), openssl for signing keys
 PKGS+=(dkms openssl)
-# tests/bench/b-cyclictest.sh: cyclictest in the PREEMPT_RT guest
+# tests/bench/guest-cyclictest.sh: cyclictest in the PREEMPT_RT guest
 PKGS+=(rt-tests)
 # --bench: also the peers the benchmarks measure against.
 [ "${1:-}" = "--bench" ] && PKGS+=(bpftrace prometheus-node-exporter)
