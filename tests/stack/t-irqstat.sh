@@ -601,8 +601,9 @@ done
 # irq/I-tkirqnestT.  The time of the thread's calls belongs to that line:
 # thread_calls = the calls the module counted, thread_ns at least the
 # time it spun and at most the wall time of the run, thread_max_ns at
-# least the longest a call can be (300 us); the hard figures count the
-# interrupts and time only the wake-up, far shorter.
+# least a call's mean; the hard figures count the interrupts and time only
+# the wake-up, far shorter.  (local_clock() on Debian's 6.1 in the guest
+# may advance in jiffies: no check compares it with real time.)
 THR_RUNS=50
 is "$(wr $IQ/reset 1)" "ok 1" "reset before the threaded run"
 cat /proc/interrupts >"$WORK/t0"
@@ -642,7 +643,8 @@ t(q.get("name") == "tkirqnestT" and g("threaded") == 1, "line %d is tkirqnestT, 
 t(g("count") == n and dp == n, "count %d = /proc/interrupts delta %d = %d" % (g("count"), dp, n))
 t(g("thread_calls") == calls, "thread_calls %d = the thread function's calls %d" % (g("thread_calls"), calls))
 t(own <= g("thread_ns") <= wall, "thread_ns %d contains the thread's spin %d ns and is within the run's wall time %d ns" % (g("thread_ns"), own, wall))
-t(300000 <= g("thread_max_ns") <= g("thread_ns"), "thread_max_ns %d >= 300 us and <= thread_ns" % g("thread_max_ns"))
+t(0 < g("thread_max_ns") <= g("thread_ns") <= g("thread_max_ns") * n,
+  "thread_max_ns %d is at least one call's mean and at most thread_ns" % g("thread_max_ns"))
 t(0 <= g("total_ns") <= g("thread_ns") // 2, "hard handler time %d ns (the wake-up) is under half the thread time %d ns" % (g("total_ns"), g("thread_ns")))
 others = [i for i, x in mine.items() if i != irq and x.get("name", "").startswith("tkirqnest") and int(x.get("thread_calls", 0))]
 t(not others, "no other tkirqnest line has thread calls (%s)" % others)
