@@ -75,10 +75,33 @@
  * share with, is per-CPU, or whose handler did not ask for sharing fails the
  * load with an errno and a message naming the line.
  *
+ * Threaded handlers.  A line whose action has a thread function (requested
+ * with request_threaded_irq(), or forced into a thread: on PREEMPT_RT every
+ * handler not marked IRQF_NO_THREAD is, and with the threadirqs boot
+ * option) runs its real handler in a kthread, irq/N-name, which the
+ * tracepoints do not see: in hard interrupt context they time only the
+ * primary handler that wakes the thread.  The hard probes mark such a line
+ * "threaded" when they see an action with ->thread_fn.  The thread's calls
+ * are timed by kretprobes on irq_thread_fn() and irq_forced_thread_fn(), the
+ * two functions irq_thread() calls the thread function through, whose
+ * second argument is the action (->irq: the line).  The entry handler keeps
+ * the line and local_clock() in the probe instance (one per call in flight,
+ * so a thread preempted or blocked in its handler keeps its own start); the
+ * return handler adds the wall time of the call to thread_calls, thread_ns
+ * and thread_max_ns of the line's record of the CPU it returns on, with
+ * interrupts off there, so that no hard probe or reset IPI of that CPU runs
+ * in the middle.  That time includes what the thread waited while
+ * preempted or blocked, and for a forced thread the softirqs its handler
+ * raised, which run at its local_bh_enable().  A call that finds every
+ * instance in use is not timed (thread_missed).  Handlers a parent's
+ * thread calls directly (handle_nested_irq()) are seen by neither.
+ *
  * Lifetimes.  Load: records, seed handler, exit probe, entry probe (so that
- * no entry is seen without its exit; the same for each vector's pair), then
- * the files (tk_register_feature).
- * Unload: files first (waits for running reads), entry then exit probes,
+ * no entry is seen without its exit; the same for each vector's pair), the
+ * thread kretprobes, then the files (tk_register_feature).
+ * Unload: files first (waits for running reads), the thread kretprobes
+ * (unregister_kretprobes() returns when no handler of theirs runs; calls in
+ * flight return without one), entry then exit probes,
  * tracepoint_synchronize_unregister() (no probe runs any more), free_irq()
  * (waits for a running seed handler), then the records are freed.
  */
@@ -90,6 +113,7 @@
 #include <linux/irqdesc.h>
 #include <linux/kernel.h>
 #include <linux/kernel_stat.h>
+#include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
@@ -104,6 +128,8 @@
 #define IRQSTAT_NAME_LEN	32
 /* Handler calls a CPU's stack holds, nested in one another. */
 #define IRQSTAT_NEST_MAX	8
+/* Thread function calls timed at once, at most (one per line, >= 64). */
+#define IRQSTAT_THREAD_MAXACTIVE	1024
 /* Largest irq= accepted by the parser; lines past nr_irqs fail later. */
 #define IRQSTAT_MAX_IRQ		BIT(24)
 
@@ -113,8 +139,12 @@
  * @calls: handler calls (every action)
  * @total_ns: time spent in those calls
  * @max_ns: longest single call
+ * @thread_calls: calls of a thread function of the line (irq/N-name)
+ * @thread_ns: wall time of those calls
+ * @thread_max_ns: longest of them
  * @act: the first action whose name is in @name
  * @name_seq: odd while @name is being rewritten
+ * @threaded: an action with a thread function was seen
  * @name: that action's name, NUL-terminated
  */
 struct irqstat_line {
@@ -122,8 +152,12 @@ struct irqstat_line {
 	u64 calls;
 	u64 total_ns;
 	u64 max_ns;
+	u64 thread_calls;
+	u64 thread_ns;
+	u64 thread_max_ns;
 	const struct irqaction *act;
 	u32 name_seq;
+	bool threaded;
 	char name[IRQSTAT_NAME_LEN];
 };
 
@@ -372,6 +406,8 @@ static void irqstat_probe_entry(TK_IRQ_HANDLER_ENTRY_ARGS)
 			irqstat_set_name(l, action);
 	}
 	WRITE_ONCE(l->calls, l->calls + 1);
+	if (unlikely(action->thread_fn) && !l->threaded)
+		WRITE_ONCE(l->threaded, true);
 	if (f)
 		f->start_ns = local_clock();
 }
@@ -408,6 +444,85 @@ static irqreturn_t irqstat_seed_handler(int irq, void *dev_id)
 {
 	this_cpu_inc(irqstat_cpu.seed);
 	return IRQ_NONE;
+}
+
+/* ---- thread functions (irq/N-name kthreads, preemptible) ---- */
+
+/**
+ * struct irqstat_tcall - a thread function call in flight
+ * @start_ns: local_clock() at its entry
+ * @irq: its line
+ */
+struct irqstat_tcall {
+	u64 start_ns;
+	unsigned int irq;
+};
+
+/* irq_thread_fn(desc, action) and irq_forced_thread_fn(desc, action). */
+static int irqstat_thread_entry(struct kretprobe_instance *ri,
+				struct pt_regs *regs)
+{
+	const struct irqaction *action;
+	struct irqstat_tcall *tc = (void *)ri->data;
+
+	action = (const void *)regs_get_kernel_argument(regs, 1);
+	tc->irq = READ_ONCE(action->irq);
+	tc->start_ns = local_clock();
+	return 0;
+}
+
+static int irqstat_thread_return(struct kretprobe_instance *ri,
+				 struct pt_regs *regs)
+{
+	const struct irqstat_tcall *tc = (void *)ri->data;
+	struct irqstat_line *l;
+	unsigned long flags;
+	u64 now, ns;
+
+	if (tc->irq >= irqstat_nr)
+		return 0;
+	local_irq_save(flags);
+	now = local_clock();
+	/* Migrated between entry and return: the clocks may differ a little. */
+	ns = now > tc->start_ns ? now - tc->start_ns : 0;
+	l = &this_cpu_ptr(&irqstat_cpu)->lines[tc->irq];
+	WRITE_ONCE(l->thread_calls, l->thread_calls + 1);
+	WRITE_ONCE(l->thread_ns, l->thread_ns + ns);
+	if (ns > l->thread_max_ns)
+		WRITE_ONCE(l->thread_max_ns, ns);
+	local_irq_restore(flags);
+	return 0;
+}
+
+static struct kretprobe irqstat_thread_rp[] = {
+	{
+		.kp.symbol_name = "irq_thread_fn",
+		.entry_handler = irqstat_thread_entry,
+		.handler = irqstat_thread_return,
+		.data_size = sizeof(struct irqstat_tcall),
+	},
+	{
+		.kp.symbol_name = "irq_forced_thread_fn",
+		.entry_handler = irqstat_thread_entry,
+		.handler = irqstat_thread_return,
+		.data_size = sizeof(struct irqstat_tcall),
+	},
+};
+
+static struct kretprobe *irqstat_thread_rps[] = {
+	&irqstat_thread_rp[0],
+	&irqstat_thread_rp[1],
+};
+
+static u64 irqstat_thread_missed(void)
+{
+	u64 n = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(irqstat_thread_rp); i++)
+		n += READ_ONCE(irqstat_thread_rp[i].nmissed) +
+		     READ_ONCE(irqstat_thread_rp[i].kp.nmissed);
+	return n;
 }
 
 /* irq_vectors tracepoints (hard interrupt context); @data: the row. */
@@ -473,6 +588,10 @@ static void irqstat_reset_state(int cpu)
 		c->lines[i].calls = 0;
 		c->lines[i].total_ns = 0;
 		c->lines[i].max_ns = 0;
+		c->lines[i].thread_calls = 0;
+		c->lines[i].thread_ns = 0;
+		c->lines[i].thread_max_ns = 0;
+		c->lines[i].threaded = false;
 	}
 	c->untracked = 0;
 	c->nest_overflow = 0;
@@ -557,10 +676,11 @@ static void irqstat_line_name(unsigned int irq, char *buf)
 
 static int irqstat_irqs_fill(struct tk_textfile *tf, struct tk_text *t)
 {
+	u64 count, calls, total, max, tcalls, tns, tmax;
 	char name[IRQSTAT_NAME_LEN];
-	u64 count, calls, total, max;
 	const struct irqstat_line *l;
 	unsigned int irq;
+	bool threaded;
 	u64 (*v)[3];
 	int cpu;
 
@@ -573,6 +693,10 @@ static int irqstat_irqs_fill(struct tk_textfile *tf, struct tk_text *t)
 		calls = 0;
 		total = 0;
 		max = 0;
+		tcalls = 0;
+		tns = 0;
+		tmax = 0;
+		threaded = false;
 		for_each_possible_cpu(cpu) {
 			l = &per_cpu(irqstat_cpu, cpu).lines[irq];
 			v[cpu][0] = READ_ONCE(l->count);
@@ -582,8 +706,12 @@ static int irqstat_irqs_fill(struct tk_textfile *tf, struct tk_text *t)
 			calls += READ_ONCE(l->calls);
 			total += v[cpu][1];
 			max = max(max, v[cpu][2]);
+			tcalls += READ_ONCE(l->thread_calls);
+			tns += READ_ONCE(l->thread_ns);
+			tmax = max(tmax, READ_ONCE(l->thread_max_ns));
+			threaded |= READ_ONCE(l->threaded);
 		}
-		if (!count && !calls)
+		if (!count && !calls && !tcalls)
 			continue;
 		irqstat_line_name(irq, name);
 		tk_text_printf(t, "irq=%u name=%s count=%llu calls=%llu total_ns=%llu max_ns=%llu",
@@ -592,7 +720,10 @@ static int irqstat_irqs_fill(struct tk_textfile *tf, struct tk_text *t)
 			tk_text_printf(t, " cpu%d=%llu cpu%d_ns=%llu cpu%d_max_ns=%llu",
 				       cpu, v[cpu][0], cpu, v[cpu][1], cpu,
 				       v[cpu][2]);
-		tk_text_printf(t, "\n");
+		tk_text_printf(t, " threaded=%d thread_calls=%llu",
+			       threaded || tcalls, tcalls);
+		tk_text_printf(t, " thread_ns=%llu thread_max_ns=%llu\n", tns,
+			       tmax);
 	}
 	kfree(v);
 	return 0;
@@ -600,7 +731,7 @@ static int irqstat_irqs_fill(struct tk_textfile *tf, struct tk_text *t)
 
 static size_t irqstat_irqs_hint(struct tk_textfile *tf)
 {
-	return 32 * (128 + 64 * num_possible_cpus());
+	return 32 * (192 + 64 * num_possible_cpus());
 }
 
 static int irqstat_softirqs_fill(struct tk_textfile *tf, struct tk_text *t)
@@ -741,6 +872,13 @@ static ssize_t nest_overflow_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(nest_overflow);
 
+static ssize_t thread_missed_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", irqstat_thread_missed());
+}
+static DEVICE_ATTR_RO(thread_missed);
+
 static ssize_t seed_irq_show(struct device *dev,
 			     struct device_attribute *attr, char *buf)
 {
@@ -776,6 +914,7 @@ static DEVICE_ATTR_WO(reset);
 static struct attribute *irqstat_attrs[] = {
 	&dev_attr_untracked.attr,
 	&dev_attr_nest_overflow.attr,
+	&dev_attr_thread_missed.attr,
 	&dev_attr_seed_irq.attr,
 	&dev_attr_seed_count.attr,
 	&dev_attr_reset.attr,
@@ -969,8 +1108,30 @@ static int irqstat_alloc_lines(void)
 	return 0;
 }
 
+/*
+ * Time thread functions.  One probe instance per call in flight: a thread
+ * can be preempted or block inside its handler, so allow one per line.
+ */
+static int irqstat_thread_attach(void)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(irqstat_thread_rp); i++)
+		irqstat_thread_rp[i].maxactive =
+			clamp_t(unsigned int, irqstat_nr, 64,
+				IRQSTAT_THREAD_MAXACTIVE);
+	ret = register_kretprobes(irqstat_thread_rps,
+				  ARRAY_SIZE(irqstat_thread_rps));
+	if (ret)
+		pr_err("cannot probe irq_thread_fn/irq_forced_thread_fn to time threaded handlers: %d\n",
+		       ret);
+	return ret;
+}
+
 static int irqstat_seed_attach(unsigned int irq)
 {
+	unsigned long flags;
 	int ret;
 
 	if (irq >= tk_nr_irqs()) {
@@ -997,11 +1158,24 @@ static int irqstat_seed_attach(unsigned int irq)
 	/*
 	 * Sharing requires the same trigger type as the line's: ask for the
 	 * one it has.  IRQF_PROBE_SHARED: we report a mismatch ourselves.
+	 * IRQF_NO_THREAD: the handler only counts, in hard interrupt context
+	 * on every kernel; forced into a thread (PREEMPT_RT, threadirqs) it
+	 * would run once per wake-up of its thread, and wake-ups that come
+	 * while the thread waits for a CPU are merged into one.
 	 */
-	ret = request_irq(irq, irqstat_seed_handler,
-			  IRQF_SHARED | IRQF_PROBE_SHARED |
-			  (irq_get_trigger_type(irq) & IRQF_TRIGGER_MASK),
-			  "irqstat", &irqstat_seed_dev);
+	flags = IRQF_SHARED | IRQF_PROBE_SHARED | IRQF_NO_THREAD |
+		(irq_get_trigger_type(irq) & IRQF_TRIGGER_MASK);
+	ret = request_irq(irq, irqstat_seed_handler, flags, "irqstat",
+			  &irqstat_seed_dev);
+	/*
+	 * Sharing also requires the same IRQF_ONESHOT as the line's handler,
+	 * which a threaded one (or one forced into a thread) has: retry
+	 * with it.  It asks nothing of a handler without a thread.
+	 */
+	if (ret == -EBUSY)
+		ret = request_irq(irq, irqstat_seed_handler,
+				  flags | IRQF_ONESHOT, "irqstat",
+				  &irqstat_seed_dev);
 	if (ret == -EBUSY)
 		pr_err("irq=%u: line is not shareable (its handler did not ask for IRQF_SHARED, or flags differ): EBUSY\n",
 		       irq);
@@ -1051,11 +1225,14 @@ static int __init irqstat_init(void)
 		goto unprobe_exit;
 	}
 	irqstat_vec_attach();
+	ret = irqstat_thread_attach();
+	if (ret)
+		goto unprobe_entry;
 
 	ret = tk_register_feature(&irqstat_feature);
 	if (ret) {
 		pr_err("cannot register with tkcore: %d\n", ret);
-		goto unprobe_entry;
+		goto unprobe_thread;
 	}
 	if (irqstat_seed_on)
 		pr_info("counting all %u interrupt lines, and line %d with a shared handler\n",
@@ -1064,6 +1241,8 @@ static int __init irqstat_init(void)
 		pr_info("counting all %u interrupt lines\n", irqstat_nr);
 	return 0;
 
+unprobe_thread:
+	unregister_kretprobes(irqstat_thread_rps, ARRAY_SIZE(irqstat_thread_rps));
 unprobe_entry:
 	irqstat_vec_detach();
 	tracepoint_probe_unregister(irqstat_tp_entry,
@@ -1087,6 +1266,7 @@ free:
 static void __exit irqstat_exit(void)
 {
 	tk_unregister_feature(&irqstat_feature);
+	unregister_kretprobes(irqstat_thread_rps, ARRAY_SIZE(irqstat_thread_rps));
 	irqstat_vec_detach();
 	tracepoint_probe_unregister(irqstat_tp_entry,
 				    (void *)irqstat_probe_entry, NULL);

@@ -29,9 +29,19 @@
  * its first to its last instruction, nested lines included.  The first line
  * of the file is "base=B lines=TKN_LINES runs=R depth=D", the lines of the
  * last run.
+ *
+ * One more line, tkirqnestT (irq base + TKN_LINES), has a threaded handler
+ * (request_threaded_irq() with the default primary handler and IRQF_ONESHOT,
+ * which no kernel forces into another thread): its thread function, in the
+ * kthread irq/I-tkirqnestT, spins 300 us.  "thread N" (N 1..100000) does N
+ * times: an irq_work calls generic_handle_irq() on that line, and the write
+ * waits for the thread function to finish (ETIMEDOUT after 10 s).  The
+ * root-only file "thread" then holds "irq=I runs=R calls=C own_ns=O" for
+ * that run: own_ns is the local_clock() time the thread function spun.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
@@ -51,6 +61,8 @@
 #define TKN_RUNS_MAX	100000
 #define TKN_OUTER_NS	(200 * NSEC_PER_USEC)
 #define TKN_INNER_NS	(100 * NSEC_PER_USEC)
+#define TKN_THREAD_US	300
+#define TKN_THREAD_WAIT	(10 * HZ)
 
 /**
  * struct tkn_line - one software interrupt line and its handler's figures
@@ -70,6 +82,9 @@ struct tkn_line {
 };
 
 static struct tkn_line tkn_line[TKN_LINES];
+static struct tkn_line tkn_thr;	/* the threaded line; its thread writes it */
+static u32 tkn_thr_runs;
+static DECLARE_COMPLETION(tkn_thr_done);
 static char tkn_names[TKN_LINES][16];
 static int tkn_dev_b;		/* dev_id of line 0's second handler */
 static int tkn_base = -1;
@@ -135,6 +150,55 @@ static void tkn_work_fn(struct irq_work *w)
 
 static struct irq_work tkn_work = IRQ_WORK_INIT_HARD(tkn_work_fn);
 
+/* The threaded line's thread function (irq/I-tkirqnestT, preemptible). */
+static irqreturn_t tkn_thread_fn(int irq, void *dev_id)
+{
+	u64 t0, t1;
+
+	t0 = local_clock();
+	udelay(TKN_THREAD_US);
+	t1 = local_clock();
+	tkn_thr.calls++;
+	tkn_thr.own_ns += t1 - t0;
+	tkn_thr.span_ns += t1 - t0;
+	complete(&tkn_thr_done);
+	return IRQ_HANDLED;
+}
+
+static void tkn_thr_work_fn(struct irq_work *w)
+{
+	int ret = generic_handle_irq(tkn_base + TKN_LINES);
+
+	if (ret)
+		WRITE_ONCE(tkn_err, ret);
+}
+
+static struct irq_work tkn_thr_work = IRQ_WORK_INIT_HARD(tkn_thr_work_fn);
+
+static int tkn_thread_run(u32 n)
+{
+	u32 i;
+	int ret = 0;
+
+	memset(&tkn_thr, 0, sizeof(tkn_thr));
+	WRITE_ONCE(tkn_err, 0);
+	tkn_thr_runs = 0;
+	for (i = 0; i < n && !ret; i++) {
+		reinit_completion(&tkn_thr_done);
+		irq_work_queue(&tkn_thr_work);
+		irq_work_sync(&tkn_thr_work);
+		ret = READ_ONCE(tkn_err);
+		if (!ret && !wait_for_completion_timeout(&tkn_thr_done,
+							 TKN_THREAD_WAIT))
+			ret = -ETIMEDOUT;
+		if (!ret)
+			tkn_thr_runs++;
+		if (!ret && !(i & 63))
+			ret = tk_feature_yield(&tkn_feature);
+	}
+	return ret;
+}
+
 static int tkn_run(u32 n, u32 depth)
 {
 	u32 i;
@@ -171,6 +235,15 @@ static ssize_t control_store(struct device *dev, struct device_attribute *attr,
 	ret = tk_sample_cmd(buf, count, cmd, TKN_CTL_MAX, &arg, &arg2);
 	if (ret)
 		return ret;
+	if (!strcmp(cmd, "thread") && arg && !arg2) {
+		ret = tk_parse_u32_range(arg, strlen(arg), 1, TKN_RUNS_MAX, &n);
+		if (ret)
+			return ret;
+		mutex_lock(&tkn_lock);
+		ret = tkn_thread_run(n);
+		mutex_unlock(&tkn_lock);
+		return ret ?: count;
+	}
 	if (strcmp(cmd, "run") || !arg || !arg2)
 		return -EINVAL;
 	ret = tk_parse_u32_range(arg, strlen(arg), 1, TKN_RUNS_MAX, &n);
@@ -204,9 +277,24 @@ static ssize_t lines_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(lines);
 
+static ssize_t thread_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	int len;
+
+	mutex_lock(&tkn_lock);
+	len = sysfs_emit(buf, "irq=%d runs=%u calls=%llu own_ns=%llu\n",
+			 tkn_base + TKN_LINES, tkn_thr_runs, tkn_thr.calls,
+			 tkn_thr.own_ns);
+	mutex_unlock(&tkn_lock);
+	return len;
+}
+static DEVICE_ATTR_ADMIN_RO(thread);
+
 static struct attribute *tkn_attrs[] = {
 	&dev_attr_control.attr,
 	&dev_attr_lines.attr,
+	&dev_attr_thread.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(tkn);
@@ -219,17 +307,33 @@ static struct tk_feature tkn_feature = {
 
 /* ---- load and unload ---- */
 
-/* Free the handlers of lines below @n, then every descriptor. */
+/*
+ * Free the handlers of lines below @n (TKN_LINES + 1: the threaded line's
+ * too), then every descriptor.
+ */
 static void tkn_free(int n)
 {
 	int i;
 
-	for (i = n - 1; i >= 0; i--) {
+	if (n > TKN_LINES)
+		free_irq(tkn_base + TKN_LINES, &tkn_thr);
+	for (i = min(n, TKN_LINES) - 1; i >= 0; i--) {
 		if (!i)
 			free_irq(tkn_base, &tkn_dev_b);
 		free_irq(tkn_base + i, &tkn_line[i]);
 	}
-	irq_free_descs(tkn_base, TKN_LINES);
+	irq_free_descs(tkn_base, TKN_LINES + 1);
+}
+
+/* The threaded line: no primary handler, so that none is forced. */
+static int tkn_setup_thread_line(void)
+{
+	unsigned int irq = tkn_base + TKN_LINES;
+
+	irq_set_chip_and_handler(irq, &dummy_irq_chip, handle_simple_irq);
+	irq_clear_status_flags(irq, IRQ_NOREQUEST | IRQ_NOPROBE);
+	return request_threaded_irq(irq, NULL, tkn_thread_fn, IRQF_ONESHOT,
+				    "tkirqnestT", &tkn_thr);
 }
 
 static int tkn_setup_line(int i)
@@ -260,7 +364,7 @@ static int __init tkn_init(void)
 	 * No owner: a descriptor's owner is pinned by every request_irq() on
 	 * it, and the handlers here are this module's own, freed at unload.
 	 */
-	tkn_base = __irq_alloc_descs(-1, 1, TKN_LINES, NUMA_NO_NODE, NULL,
+	tkn_base = __irq_alloc_descs(-1, 1, TKN_LINES + 1, NUMA_NO_NODE, NULL,
 				     NULL);
 	if (tkn_base < 0)
 		return tkn_base;
@@ -273,9 +377,16 @@ static int __init tkn_init(void)
 			return ret;
 		}
 	}
+	ret = tkn_setup_thread_line();
+	if (ret) {
+		pr_err("cannot request the threaded line (irq %d): %d\n",
+		       tkn_base + TKN_LINES, ret);
+		tkn_free(TKN_LINES);
+		return ret;
+	}
 	ret = tk_register_feature(&tkn_feature);
 	if (ret) {
-		tkn_free(TKN_LINES);
+		tkn_free(TKN_LINES + 1);
 		return ret;
 	}
 	pr_info("%d nestable software interrupt lines from %d\n", TKN_LINES,
@@ -288,7 +399,8 @@ static void __exit tkn_exit(void)
 	/* Waits for a running control write. */
 	tk_unregister_feature(&tkn_feature);
 	irq_work_sync(&tkn_work);
-	tkn_free(TKN_LINES);
+	irq_work_sync(&tkn_thr_work);
+	tkn_free(TKN_LINES + 1);
 }
 
 module_init(tkn_init);

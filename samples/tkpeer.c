@@ -45,7 +45,10 @@
  *                    preemption), ETIMEDOUT when the threads did not end
  *
  * stats shows "running=R ops=N ok=N shutdown=N noent=N exists=N busy=N
- * notconn=N bad=N last_bad=E": every API call the stress made, by result.
+ * notconn=N bad=N last_bad=E timer=T timer_not_hardirq=S": every API call
+ * the stress made, by result, then the owner threads' hrtimer calls and
+ * those of them made outside hard interrupt context (the timer is _HARD:
+ * 0, PREEMPT_RT included).
  * ESHUTDOWN, ENOENT, EEXIST, EBUSY and ENOTCONN are what racing with
  * another thread's unregister may give; anything else is counted in bad,
  * with the last such errno in last_bad.
@@ -87,6 +90,8 @@ static const char * const tkp_res_names[TKP_NR_RES] = {
 
 static atomic64_t tkp_res[TKP_NR_RES];
 static atomic_t tkp_last_bad;
+/* The stress's timer calls, and those that did not run in hard irq context. */
+static atomic64_t tkp_timer_calls, tkp_timer_soft;
 
 /**
  * struct tkp_worker - one stress thread
@@ -151,8 +156,12 @@ static enum hrtimer_restart tkp_timer_fn(struct hrtimer *t)
 	struct tkp_worker *w = container_of(t, struct tkp_worker, timer);
 	struct tk_producer *p = READ_ONCE(w->prod);
 
-	if (p)
+	if (p) {
 		tkp_count(tk_telemetry_msg(p, "irq", "{\"ctx\":\"hardirq\"}"));
+		atomic64_inc(&tkp_timer_calls);
+		if (!in_hardirq())
+			atomic64_inc(&tkp_timer_soft);
+	}
 	hrtimer_forward_now(t, ns_to_ktime(200 * NSEC_PER_USEC));
 	return HRTIMER_RESTART;
 }
@@ -185,7 +194,7 @@ static void tkp_owner_round(struct tkp_worker *w, unsigned int round)
 	hrtimer_cancel(&w->timer);
 	tk_telemetry_unregister(p);
 	hrtimer_start(&w->timer, ns_to_ktime(200 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_PINNED);
+		      HRTIMER_MODE_REL_PINNED_HARD);
 }
 
 /* The same through the by-id calls. */
@@ -226,7 +235,7 @@ static int tkp_worker_fn(void *arg)
 
 	if (!w->kind)
 		hrtimer_start(&w->timer, ns_to_ktime(200 * NSEC_PER_USEC),
-			      HRTIMER_MODE_REL_PINNED);
+			      HRTIMER_MODE_REL_PINNED_HARD);
 	while (!kthread_should_stop()) {
 		if (time_after(jiffies, READ_ONCE(tkp_deadline))) {
 			/* Done: wait for stress_stop or unload. */
@@ -275,6 +284,8 @@ static int tkp_stress_start(u32 secs)
 	for (i = 0; i < TKP_NR_RES; i++)
 		atomic64_set(&tkp_res[i], 0);
 	atomic_set(&tkp_last_bad, 0);
+	atomic64_set(&tkp_timer_calls, 0);
+	atomic64_set(&tkp_timer_soft, 0);
 	WRITE_ONCE(tkp_deadline, jiffies + secs * HZ);
 	cpus_read_lock();
 	tkp_workers = kcalloc(3 * num_online_cpus(), sizeof(*w), GFP_KERNEL);
@@ -289,7 +300,7 @@ static int tkp_stress_start(u32 secs)
 			w->kind = i;
 			w->base = 2 * (n % (TKP_IDS / 2));
 			hrtimer_init(&w->timer, CLOCK_MONOTONIC,
-				     HRTIMER_MODE_REL_PINNED);
+				     HRTIMER_MODE_REL_PINNED_HARD);
 			w->timer.function = tkp_timer_fn;
 			w->task = kthread_create_on_cpu(tkp_worker_fn, w, cpu,
 							"tkpeer/%u");
@@ -542,8 +553,10 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
 	for (i = 0; i < TKP_NR_RES; i++)
 		len += sysfs_emit_at(buf, len, " %s=%llu", tkp_res_names[i],
 				     atomic64_read(&tkp_res[i]));
-	len += sysfs_emit_at(buf, len, " last_bad=%d\n",
-			     atomic_read(&tkp_last_bad));
+	len += sysfs_emit_at(buf, len, " last_bad=%d timer=%lld timer_not_hardirq=%lld\n",
+			     atomic_read(&tkp_last_bad),
+			     atomic64_read(&tkp_timer_calls),
+			     atomic64_read(&tkp_timer_soft));
 	return len;
 }
 static DEVICE_ATTR_RO(stats);

@@ -2,8 +2,9 @@
 # Install what building and testing the kit needs on Debian 12, as root
 # (scripts/deps.sh [--bench]):
 # build tools, QEMU, busybox, kmod/libkmod, sparse, and the kernels CI boots
-# (Debian's 6.1 and the newest 6.12) with their headers.  Does nothing when
-# everything is already there, so `make check` can always call it.
+# (Debian's 6.1, the newest 6.12 and the newest 6.12 PREEMPT_RT) with their
+# headers.  Does nothing when everything is already there, so `make check`
+# can always call it.
 set -euo pipefail
 
 PKGS=(build-essential bc flex bison libelf-dev libssl-dev dwarves
@@ -13,11 +14,14 @@ PKGS=(build-essential bc flex bison libelf-dev libssl-dev dwarves
 PKGS+=(libmicrohttpd-dev curl jq prometheus)
 # packaging: DKMS builds (tests/host/t-install.sh), openssl for signing keys
 PKGS+=(dkms openssl)
+# tests/bench/guest-cyclictest.sh: cyclictest in the PREEMPT_RT guest
+PKGS+=(rt-tests)
 # --bench: also the peers the benchmarks measure against.
 [ "${1:-}" = "--bench" ] && PKGS+=(bpftrace prometheus-node-exporter)
 # Meta-packages that always resolve to the newest kernel of each line.
 KPKGS=(linux-image-amd64 linux-headers-amd64
-       linux-image-6.12-amd64 linux-headers-6.12-amd64)
+       linux-image-6.12-amd64 linux-headers-6.12-amd64
+       linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64)
 
 missing=()
 for p in "${PKGS[@]}" "${KPKGS[@]}"; do

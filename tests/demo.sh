@@ -69,7 +69,7 @@ if [ "${1:-}" = "--guest" ]; then
 	exit 0
 fi
 
-kver=${TK_DEMO_KERNEL:-$(scripts/kernels.sh | tail -n1)}
+kver=${TK_DEMO_KERNEL:-$(scripts/kernels.sh | grep -v -- -rt- | tail -n1)}
 rm -rf "build/stage/$kver"
 make -s install KVER="$kver" DESTDIR="$PWD/build/stage/$kver" >/dev/null 2>&1
 make -s tools

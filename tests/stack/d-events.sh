@@ -67,6 +67,8 @@ check "the stress made at least 10000 calls ($(field "$st" ops)), ${SECS} s long
 check "it raced: some calls found their producer unregistered by another thread" -- \
 	test $(( $(field "$st" shutdown) + $(field "$st" noent) )) -gt 0
 is "$(field "$st" bad) $(field "$st" last_bad)" "0 0" "every call's result was one a race allows"
+check "the owners' hrtimers made calls ($(field "$st" timer))" -- test "$(field "$st" timer)" -gt 0
+is "$(field "$st" timer_not_hardirq)" 0 "every hrtimer call was in hard interrupt context (PREEMPT_RT too)"
 check "the reader opened and closed at least 20 times" -- test "$(field "$(cat $T/reader)" opens)" -ge 20
 # (each switch patches the kernel's text and waits for RCU: seconds apiece
 # on the debug kernel under this load)
